@@ -1,0 +1,147 @@
+// The parts every service shares: identity headers, health and readiness,
+// Prometheus metrics, fault knobs, security headers, rate limiting, input
+// errors without stack traces, and a drain mode for graceful shutdown.
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { ServiceConfig } from './config.ts';
+import { FaultInjector } from './faults.ts';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+import { HttpError, ValidationError } from './validation.ts';
+
+export interface ServiceAppOptions {
+  service: string;
+  config: ServiceConfig;
+  /** Readiness beyond "not draining": storage open, migrations applied. */
+  isReady: () => boolean;
+  /** Extra CSP sources a page of the service needs (e.g. 'ws:' for live pages). */
+  connectSrc?: string[];
+  /** Which routes the fault knobs act on; default: every route but /health, /ready, /metrics. */
+  faultsApplyTo?: (request: FastifyRequest) => boolean;
+}
+
+export interface ServiceApp {
+  app: FastifyInstance;
+  metrics: ServiceMetrics;
+  faults: FaultInjector;
+  /** Set once SIGTERM arrives: /ready fails and responses close their connection. */
+  startDraining(): void;
+  isDraining(): boolean;
+}
+
+/** Routes that describe the process rather than serve users: never faulted or rate limited. */
+const OPERATIONAL = new Set(['/health', '/ready', '/metrics']);
+
+export function isOperational(request: FastifyRequest): boolean {
+  return OPERATIONAL.has(request.routeOptions.url ?? '');
+}
+
+export async function createServiceApp(opts: ServiceAppOptions): Promise<ServiceApp> {
+  const { config } = opts;
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // X-Forwarded-For is believed only when the peer is a configured proxy.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    // Requests on kept-alive connections are still served while draining (with
+    // Connection: close) instead of being answered 503.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+  const metrics = createServiceMetrics(opts.service, config.version);
+  const faults = new FaultInjector(config.faults);
+  let draining = false;
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        connectSrc: ["'self'", ...(opts.connectSrc ?? [])],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => request.ip,
+      allowList: (request) => isOperational(request),
+    });
+  }
+
+  // onSend runs for every response, including rate-limit and error replies.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('X-App-Version', config.version);
+    if (draining) reply.header('Connection', 'close');
+    return payload;
+  });
+
+  const faultable = opts.faultsApplyTo ?? ((request: FastifyRequest) => !isOperational(request));
+  app.addHook('onRequest', async (request) => {
+    if (!faultable(request)) return;
+    await faults.delay();
+    if (faults.shouldFail()) {
+      throw new HttpError(500, `injected fault (version ${config.version})`);
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+      version: config.version,
+    };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ValidationError) {
+      return reply.code(400).send({ error: 'invalid input', fields: error.fields });
+    }
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).send({ error: error.message });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      // Fastify's own client errors (body too large, bad JSON, rate limited)
+      // carry safe messages.
+      return reply.code(status).send({ error: (error as Error).message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  app.get('/health', async () => ({ status: 'ok', version: config.version }));
+  app.get('/ready', async (_request, reply) => {
+    const ready = !draining && opts.isReady();
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : draining ? 'draining' : 'not ready', version: config.version });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return {
+    app,
+    metrics,
+    faults,
+    startDraining: () => {
+      draining = true;
+    },
+    isDraining: () => draining,
+  };
+}

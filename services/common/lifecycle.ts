@@ -1,0 +1,63 @@
+// Start a service and stop it gracefully: on SIGTERM or SIGINT, readiness
+// fails, the listener closes, in-flight requests finish, idle keep-alive
+// connections close, and the process exits; after the drain timeout whatever
+// is left is cut.
+import type { ServiceApp } from './app.ts';
+import type { ServiceConfig } from './config.ts';
+
+export interface RunningService {
+  url: string;
+  /** Drain and close; resolves when everything is closed or the drain timeout cut it. */
+  stop(): Promise<{ drained: boolean }>;
+}
+
+export async function startService(
+  service: ServiceApp,
+  config: ServiceConfig,
+  onClose: () => Promise<void> | void = () => {},
+): Promise<RunningService> {
+  const { app } = service;
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let stopping: Promise<{ drained: boolean }> | undefined;
+
+  const stop = () => {
+    stopping ??= (async () => {
+      service.startDraining();
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => {
+          app.server.closeAllConnections();
+          resolve(false);
+        }, config.drainTimeoutMs);
+      });
+      const drained = await Promise.race([app.close().then(() => true), cut]);
+      clearTimeout(timer);
+      await onClose();
+      return { drained };
+    })();
+    return stopping;
+  };
+  return { url: `http://${host}:${port}`, stop };
+}
+
+/** Wire SIGTERM/SIGINT to a graceful stop and exit; used by the process entry point. */
+export function exitOnSignals(running: RunningService, log: (line: string) => void): void {
+  const onSignal = (signal: string) => {
+    log(`${signal} received: draining`);
+    running.stop().then(
+      ({ drained }) => {
+        log(drained ? 'drained, exiting' : 'drain timeout reached, connections cut, exiting');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log(`shutdown failed: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
