@@ -119,7 +119,9 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  // Unknown paths are rate limited too, so scanning costs budget like any request.
+  const notFoundLimit = config.rateLimitPerMinute > 0 ? { preHandler: app.rateLimit() } : {};
+  app.setNotFoundHandler(notFoundLimit, (request, reply) => {
     reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 
