@@ -1,0 +1,110 @@
+// Graceful shutdown of a real service process under load.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { tempDataDir } from '../testing.ts';
+
+const entry = fileURLToPath(new URL('../../run.ts', import.meta.url));
+
+async function spawnService(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown[]> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, name], {
+    env: { ...process.env, PORT: '0', DATA_DIR: tempDataDir(name), RATE_LIMIT_PER_MINUTE: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start within 15 s; output: ${output}`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`service exited with ${code} before listening: ${output}`)));
+  });
+  return { child, url, exited };
+}
+
+test('SIGTERM under load: every request sent before it succeeds, and the process exits 0', async (t) => {
+  const { child, url, exited } = await spawnService('demo', { APP_VERSION: 'blue', FAULT_LATENCY_MS: '300', DRAIN_TIMEOUT_MS: '5000' });
+  t.after(() => child.kill('SIGKILL'));
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 50 });
+  t.after(() => agent.close());
+
+  const results: { sentAt: number; ok: boolean; error?: string }[] = [];
+  const inFlight: Promise<void>[] = [];
+  let sigtermAt = Infinity;
+  const started = performance.now();
+  // 100 requests per second for 1.2 s (bounded: at most 120 requests); SIGTERM at 0.6 s.
+  for (let i = 0; i < 120; i++) {
+    const sentAt = performance.now();
+    if (sentAt - started > 600 && sigtermAt === Infinity) {
+      sigtermAt = performance.now();
+      child.kill('SIGTERM');
+    }
+    inFlight.push(
+      request(`${url}/color`, { dispatcher: agent }).then(
+        async (r) => {
+          await r.body.text();
+          results.push({ sentAt, ok: r.statusCode === 200 });
+        },
+        (err: Error) => results.push({ sentAt, ok: false, error: err.message }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const [code] = (await exited) as [number];
+  await Promise.all(inFlight);
+  const before = results.filter((r) => r.sentAt < sigtermAt);
+  assert.ok(before.length >= 40, `expected at least 40 requests before SIGTERM, got ${before.length}`);
+  // Requests already in flight when SIGTERM arrived (300 ms each) finish normally.
+  const failed = before.filter((r) => !r.ok);
+  assert.deepEqual(failed, [], `requests sent before SIGTERM failed: ${JSON.stringify(failed.slice(0, 3))}`);
+  assert.equal(code, 0);
+});
+
+test('the drain timeout bounds shutdown: a request slower than it is cut', async (t) => {
+  const { child, url, exited } = await spawnService('demo', { APP_VERSION: 'blue', FAULT_LATENCY_MS: '5000', DRAIN_TIMEOUT_MS: '300' });
+  t.after(() => child.kill('SIGKILL'));
+  const slow = fetch(`${url}/color`).then(
+    () => 'answered',
+    () => 'cut',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const start = performance.now();
+  child.kill('SIGTERM');
+  const [code] = (await exited) as [number];
+  const took = performance.now() - start;
+  assert.equal(code, 0);
+  assert.ok(took < 3000, `expected exit within about the 300 ms drain timeout, took ${Math.round(took)} ms`);
+  assert.equal(await slow, 'cut');
+});
+
+test('a bad environment stops the process at start with the variable named', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'tinyurl'], {
+    env: { ...process.env, FAULT_ERROR_RATE: 'lots' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await exited) as [number];
+  assert.equal(code, 1);
+  assert.match(stderr, /FAULT_ERROR_RATE="lots": expected a fraction/);
+});
+
+test('an unknown service name lists the known ones', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'nosuch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await exited) as [number];
+  assert.equal(code, 1);
+  assert.match(stderr, /unknown service "nosuch": expected one of tinyurl, newsfeed, docs, demo/);
+});
