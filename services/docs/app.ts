@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import websocket from '@fastify/websocket';
 import { buildSync } from 'esbuild';
 import type { FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { createServiceApp } from '../common/app.ts';
 import type { ServiceConfig } from '../common/config.ts';
@@ -16,7 +15,8 @@ import { migrationsApplied, openDatabase } from '../common/database.ts';
 import { page } from '../common/html.ts';
 import type { BuiltService, ServiceDefinition } from '../common/service.ts';
 import { HttpError, parseInput } from '../common/validation.ts';
-import type { ClientMessage, ServerMessage } from './client/ot-client.ts';
+import type { ClientMessage } from './client/ot-client.ts';
+import { CAN_EDIT, SessionHub, type Session } from './hub.ts';
 import { DOCS_MIGRATIONS, DocumentStore, type Role } from './store.ts';
 
 const UserId = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected a user id of 1 to 64 letters, digits or "_.@-"');
@@ -50,8 +50,6 @@ const ClientMessageSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-const CAN_EDIT: Role[] = ['owner', 'editor'];
-
 function userOf(request: FastifyRequest): string {
   const header = request.headers['x-user-id'];
   if (header === undefined || header === '') throw new HttpError(401, 'expected an X-User-Id header');
@@ -77,15 +75,6 @@ export interface DocsOptions {
   pushIntervalMs: number;
 }
 
-interface Subscriber {
-  socket: WebSocket;
-  docId: string;
-  user: string;
-  role: Role;
-  /** The last version this socket has been sent; -1 until it said hello. */
-  sent: number;
-}
-
 export async function buildDocs(config: ServiceConfig, options: DocsOptions): Promise<BuiltService> {
   const db = openDatabase(path.join(config.dataDir, 'docs.db'), DOCS_MIGRATIONS);
   const store = new DocumentStore(db);
@@ -107,20 +96,8 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
     return role;
   };
 
-  // Live delivery reads the op log, so a socket on this process also receives
-  // ops that another process (the other colour during a cutover) applied.
-  const subscribers = new Set<Subscriber>();
-  const sendTo = (s: Subscriber, message: ServerMessage) => s.socket.send(JSON.stringify(message));
-  const deliver = (docId?: string) => {
-    for (const s of subscribers) {
-      if (s.sent < 0 || (docId !== undefined && s.docId !== docId)) continue;
-      for (const applied of store.opsSince(s.docId, s.sent, 1000)) {
-        sendTo(s, { type: 'op', version: applied.version, op: applied.op, clientId: applied.clientId ?? '', seq: applied.seq ?? 0 });
-        s.sent = applied.version;
-      }
-    }
-  };
-  const pushTimer = setInterval(() => deliver(), options.pushIntervalMs);
+  const hub = new SessionHub(store);
+  const pushTimer = setInterval(() => hub.deliver(), options.pushIntervalMs);
   pushTimer.unref();
 
   app.post('/api/documents', async (request, reply) => {
@@ -144,7 +121,7 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
     const body = parseInput(UpdateBody, request.body, 'body');
     access(id, user, CAN_EDIT);
     const applied = store.submit(id, { user, baseVersion: body.baseVersion, op: body.ops });
-    deliver(id);
+    hub.deliver(id);
     return { version: applied.version, ops: applied.op };
   });
 
@@ -158,57 +135,27 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
   });
 
   app.get('/ws/:id', { websocket: true }, (socket, request) => {
-    let subscriber: Subscriber;
+    let session: Session;
     try {
       const { id } = parseInput(DocParam, request.params, 'path');
       const { user } = parseInput(SocketQuery, request.query, 'query');
-      subscriber = { socket, docId: id, user, role: access(id, user, ['owner', 'editor', 'viewer']), sent: -1 };
+      const role = access(id, user, ['owner', 'editor', 'viewer']);
+      session = hub.open(id, user, role, (message) => socket.send(JSON.stringify(message)));
     } catch (err) {
       socket.send(JSON.stringify({ type: 'error', message: (err as Error).message }));
       socket.close(1008, 'not allowed');
       return;
     }
-    subscribers.add(subscriber);
-    socket.on('close', () => subscribers.delete(subscriber));
+    socket.on('close', () => session.close());
     socket.on('message', (raw) => {
       let message: ClientMessage;
       try {
         message = parseInput(ClientMessageSchema, JSON.parse(String(raw)), 'message');
       } catch (err) {
-        sendTo(subscriber, { type: 'error', message: (err as Error).message });
+        session.send({ type: 'error', message: (err as Error).message });
         return;
       }
-      if (message.type === 'hello') {
-        const snapshot = store.get(subscriber.docId);
-        if (snapshot === undefined) return;
-        if (message.version === undefined || message.version > snapshot.version) {
-          sendTo(subscriber, { type: 'snapshot', version: snapshot.version, content: snapshot.content });
-          subscriber.sent = snapshot.version;
-        } else {
-          // A reconnecting client: replay what it missed, then say so.
-          subscriber.sent = message.version;
-          deliver(subscriber.docId);
-          sendTo(subscriber, { type: 'caught-up', version: subscriber.sent });
-        }
-        return;
-      }
-      if (!CAN_EDIT.includes(subscriber.role)) {
-        sendTo(subscriber, { type: 'error', message: `user "${subscriber.user}" may not edit`, seq: message.seq });
-        return;
-      }
-      try {
-        store.submit(subscriber.docId, {
-          user: subscriber.user,
-          baseVersion: message.baseVersion,
-          op: message.op,
-          clientId: message.clientId,
-          seq: message.seq,
-        });
-      } catch (err) {
-        sendTo(subscriber, { type: 'error', message: (err as Error).message, seq: message.seq });
-        return;
-      }
-      deliver(subscriber.docId);
+      session.handle(message);
     });
   });
 

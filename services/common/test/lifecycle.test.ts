@@ -54,7 +54,9 @@ test('SIGTERM under load: every request sent before it succeeds, and the process
           await r.body.text();
           results.push({ sentAt, ok: r.statusCode === 200 });
         },
-        (err: Error) => results.push({ sentAt, ok: false, error: err.message }),
+        (err: Error) => {
+          results.push({ sentAt, ok: false, error: err.message });
+        },
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 10));
