@@ -27,6 +27,7 @@ export function diffToOp(before: string, after: string): TextOp {
     endB--;
   }
   const op: TextOp = [];
+  if (endA === start && endB === start) return op;
   if (start > 0) op.push(start);
   if (endA > start) op.push({ d: endA - start });
   if (endB > start) op.push(b.slice(start, endB).join(''));

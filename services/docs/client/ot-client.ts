@@ -46,6 +46,7 @@ export class OtClient {
   /** A local edit, already shown to the user. */
   applyLocal(op: TextOp): void {
     if (op.length === 0) return;
+    if (this.version < 0) throw new Error('cannot edit before the first snapshot has arrived');
     this.content = textType.apply(this.content, op);
     this.buffer = this.buffer === undefined ? op : textType.compose(this.buffer, op);
     this.flush();
