@@ -27,6 +27,7 @@ export const ServiceEnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: number('requests per minute (0 disables)', 0, 100_000_000).default(100),
   TRUSTED_PROXIES: addressList.default([]),
   DRAIN_TIMEOUT_MS: number('milliseconds', 0, 3_600_000).default(10_000),
+  DRAIN_GRACE_MS: number('milliseconds', 0, 600_000).default(0),
   BODY_LIMIT_BYTES: number('bytes', 1, 100 * 1024 * 1024).default(64 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
@@ -45,6 +46,8 @@ export interface ServiceConfig {
   rateLimitPerMinute: number;
   trustedProxies: string[];
   drainTimeoutMs: number;
+  /** After SIGTERM, keep serving (with Connection: close) this long before closing the listener. */
+  drainGraceMs: number;
   bodyLimitBytes: number;
   logLevel: string;
 }
@@ -89,6 +92,7 @@ export function readServiceConfig(
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustedProxies: e.TRUSTED_PROXIES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    drainGraceMs: e.DRAIN_GRACE_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   };

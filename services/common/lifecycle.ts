@@ -1,7 +1,9 @@
 // Start a service and stop it gracefully: on SIGTERM or SIGINT, readiness
-// fails, the listener closes, in-flight requests finish, idle keep-alive
-// connections close, and the process exits; after the drain timeout whatever
-// is left is cut.
+// fails; for the grace period the service keeps serving, answering with
+// Connection: close so that clients retire their kept-alive connections
+// (as a Kubernetes pod must while its endpoint is being removed); then the
+// listener closes, in-flight requests finish, idle connections close, and the
+// process exits. After the drain timeout whatever is left is cut.
 import type { ServiceApp } from './app.ts';
 import type { ServiceConfig } from './config.ts';
 
@@ -26,6 +28,7 @@ export async function startService(
   const stop = () => {
     stopping ??= (async () => {
       service.startDraining();
+      if (config.drainGraceMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainGraceMs));
       let timer: NodeJS.Timeout | undefined;
       const cut = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => {

@@ -10,6 +10,8 @@ test('defaults: port, version v1, no faults, 100 requests per minute', () => {
   assert.equal(c.rateLimitPerMinute, 100);
   assert.equal(c.dataDir, 'data/tinyurl');
   assert.deepEqual(c.trustedProxies, []);
+  assert.equal(c.drainTimeoutMs, 10_000);
+  assert.equal(c.drainGraceMs, 0);
 });
 
 test('a -faulty tag means error rate 0.5 and a -slow tag +300 ms', () => {

@@ -32,7 +32,14 @@ async function spawnService(name: string, env: Record<string, string>): Promise<
 }
 
 test('SIGTERM under load: every request sent before it succeeds, and the process exits 0', async (t) => {
-  const { child, url, exited } = await spawnService('demo', { APP_VERSION: 'blue', FAULT_LATENCY_MS: '300', DRAIN_TIMEOUT_MS: '5000' });
+  // The grace period covers the race of a request sent on a kept-alive
+  // connection at the instant the server closes it as idle.
+  const { child, url, exited } = await spawnService('demo', {
+    APP_VERSION: 'blue',
+    FAULT_LATENCY_MS: '300',
+    DRAIN_TIMEOUT_MS: '5000',
+    DRAIN_GRACE_MS: '400',
+  });
   t.after(() => child.kill('SIGKILL'));
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 50 });
   t.after(() => agent.close());
