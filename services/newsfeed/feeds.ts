@@ -81,7 +81,8 @@ export class FeedPoller {
       status.items = items.length;
       status.lastError = null;
     } catch (err) {
-      status.lastError = err instanceof Error ? err.message : String(err);
+      // fs, fetch and the parser all throw Errors.
+      status.lastError = (err as Error).message;
     }
     status.lastPollAt = new Date().toISOString();
   }

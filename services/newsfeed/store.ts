@@ -92,10 +92,6 @@ export class ArticleStore {
     return run.immediate();
   }
 
-  get(id: string): Article | undefined {
-    return this.byId.get(id) as Article | undefined;
-  }
-
   /** Articles stored after sequence number `seq`, oldest first (for live pushes). */
   after(seq: number): Article[] {
     return this.since.all(seq) as Article[];

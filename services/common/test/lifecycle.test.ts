@@ -117,3 +117,18 @@ test('an unknown service name lists the known ones', async () => {
   assert.equal(code, 1);
   assert.match(stderr, /unknown service "nosuch": expected one of tinyurl, newsfeed, docs, demo/);
 });
+
+test('a shutdown that fails exits 1 and says why', async (t) => {
+  const { exitOnSignals } = await import('../lifecycle.ts');
+  const exits: number[] = [];
+  t.mock.method(process, 'exit', (code: number) => {
+    exits.push(code);
+  });
+  const lines: string[] = [];
+  exitOnSignals({ url: 'http://x', stop: () => Promise.reject(new Error('disk gone')) }, (l) => lines.push(l));
+  process.emit('SIGINT', 'SIGINT');
+  await new Promise((r) => setTimeout(r, 20));
+  process.removeAllListeners('SIGTERM');
+  assert.deepEqual(exits, [1]);
+  assert.deepEqual(lines, ['SIGINT received: draining', 'shutdown failed: Error: disk gone']);
+});

@@ -166,3 +166,12 @@ test('helpers: referrer hosts, random codes', () => {
   const codes = new Set(Array.from({ length: 1000 }, () => randomCode()));
   assert.equal(codes.size, 1000);
 });
+
+test('store: storage errors other than a taken code are not swallowed', async () => {
+  const { openDatabase } = await import('../../common/database.ts');
+  const { LinkStore, TINYURL_MIGRATIONS } = await import('../store.ts');
+  const store = new LinkStore(openDatabase(':memory:', TINYURL_MIGRATIONS));
+  assert.equal(store.create({ code: 'abc', url: 'https://a', expiresAt: null }, 't'), true);
+  assert.equal(store.create({ code: 'abc', url: 'https://b', expiresAt: null }, 't'), false);
+  assert.throws(() => store.create({ code: 'def', url: null as unknown as string, expiresAt: null }, 't'), /NOT NULL/);
+});
