@@ -23,11 +23,11 @@ export interface RankedArticle extends Article {
   likedByUser: boolean;
 }
 
-/** Highest score first; ties broken by id so the order is total and cursors are exact. */
+/** Highest score first; ties broken by id (unique) so the order is total and cursors are exact. */
 export function rank(articles: Article[], taste: Taste, asOfMs: number): RankedArticle[] {
   return articles
     .map((a) => ({ ...a, score: score(a, taste, asOfMs), likedByUser: taste.ids.has(a.id) }))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 
 export interface Cursor {

@@ -98,7 +98,7 @@ export class ArticleStore {
   }
 
   latestSeq(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM articles').pluck().get() as number) ?? 0;
+    return this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM articles').pluck().get() as number;
   }
 
   /** The newest articles fetched no later than `asOf`: the candidates a feed page ranks. */

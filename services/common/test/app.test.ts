@@ -132,3 +132,10 @@ test('rate limiting can be switched off with 0', async (t) => {
   t.after(s.stop);
   for (let i = 0; i < 120; i++) assert.equal((await call(`${s.url}/nope`)).status, 404);
 });
+
+test('an IPv6 listen address gives a bracketed URL', async (t) => {
+  const s = await startProbe({ HOST: '::1' });
+  t.after(s.stop);
+  assert.match(s.url, /^http:\/\/\[::1\]:\d+$/);
+  assert.equal((await call(`${s.url}/health`)).status, 200);
+});

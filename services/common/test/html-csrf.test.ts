@@ -55,3 +55,8 @@ test('parseInput treats a missing value as an empty object', () => {
   assert.deepEqual(parseInput(z.object({ a: z.string().default('x') }), undefined, 'query'), { a: 'x' });
   assert.throws(() => parseInput(z.object({ a: z.string() }), null, 'body'), /body.a/);
 });
+
+test('a request without a content type is not a form post', () => {
+  assert.equal(isFormPost({ headers: {} } as Parameters<typeof isFormPost>[0]), false);
+  assert.equal(isFormPost({ headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } } as Parameters<typeof isFormPost>[0]), true);
+});
