@@ -4,13 +4,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SERVICES } from '../services/registry.ts';
+import { SERVICE_NAMES } from '../services/registry.ts';
 
 const requested = process.argv.slice(2);
-const names = requested.length > 0 ? requested : Object.keys(SERVICES);
+const names = requested.length > 0 ? requested : SERVICE_NAMES;
 for (const name of names) {
-  if (!(name in SERVICES)) {
-    console.error(`unknown service "${name}": expected one of ${Object.keys(SERVICES).join(', ')}`);
+  if (!SERVICE_NAMES.includes(name)) {
+    console.error(`unknown service "${name}": expected one of ${SERVICE_NAMES.join(', ')}`);
     process.exit(2);
   }
 }

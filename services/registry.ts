@@ -1,16 +1,21 @@
-// Every service cutover can run, by name.
+// Every service cutover can run, by name. Loaded lazily, so that an image
+// holding one service needs only that service's folder.
+import { ConfigError } from './common/config.ts';
 import type { ServiceDefinition } from './common/service.ts';
-import { demo } from './demo/app.ts';
-import { docs } from './docs/app.ts';
-import { newsfeed } from './newsfeed/app.ts';
-import { tinyurl } from './tinyurl/app.ts';
 
-export const SERVICES: Record<string, ServiceDefinition> = { tinyurl, newsfeed, docs, demo };
+const LOADERS: Record<string, () => Promise<ServiceDefinition>> = {
+  tinyurl: async () => (await import('./tinyurl/app.ts')).tinyurl,
+  newsfeed: async () => (await import('./newsfeed/app.ts')).newsfeed,
+  docs: async () => (await import('./docs/app.ts')).docs,
+  demo: async () => (await import('./demo/app.ts')).demo,
+};
 
-export function serviceNamed(name: string): ServiceDefinition {
-  const definition = SERVICES[name];
-  if (definition === undefined) {
-    throw new Error(`unknown service "${name}": expected one of ${Object.keys(SERVICES).join(', ')}`);
+export const SERVICE_NAMES = Object.keys(LOADERS);
+
+export async function loadService(name: string): Promise<ServiceDefinition> {
+  const load = LOADERS[name];
+  if (load === undefined) {
+    throw new ConfigError(`unknown service "${name}": expected one of ${SERVICE_NAMES.join(', ')}`);
   }
-  return definition;
+  return load();
 }

@@ -64,13 +64,21 @@ export function faultsFromVersion(version: string): FaultKnobs {
   };
 }
 
+export interface ServiceDefaults {
+  /** Fault knobs a version tag implies when the environment sets none. */
+  impliedFaults?: (version: string) => FaultKnobs;
+  /** The version when APP_VERSION is unset. */
+  defaultVersion?: string;
+}
+
 export function readServiceConfig(
   service: string,
   defaultPort: number,
   env: Record<string, string | undefined> = process.env,
-  implied: (version: string) => FaultKnobs = faultsFromVersion,
+  defaults: ServiceDefaults = {},
 ): ServiceConfig {
-  const parsed = ServiceEnvSchema.safeParse(env);
+  const implied = defaults.impliedFaults ?? faultsFromVersion;
+  const parsed = ServiceEnvSchema.safeParse({ APP_VERSION: defaults.defaultVersion, ...env });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0]);

@@ -1,6 +1,6 @@
 // What a service module exports, so that one entry point can start any of them.
 import type { ServiceApp } from './app.ts';
-import type { FaultKnobs, ServiceConfig } from './config.ts';
+import type { ServiceConfig, ServiceDefaults } from './config.ts';
 
 export interface BuiltService {
   service: ServiceApp;
@@ -8,10 +8,8 @@ export interface BuiltService {
   close(): Promise<void>;
 }
 
-export interface ServiceDefinition {
+export interface ServiceDefinition extends ServiceDefaults {
   name: string;
   defaultPort: number;
-  /** Fault knobs implied by a version tag when the environment sets none. */
-  impliedFaults?: (version: string) => FaultKnobs;
   build(config: ServiceConfig, env: Record<string, string | undefined>): Promise<BuiltService>;
 }

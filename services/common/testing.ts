@@ -25,7 +25,7 @@ export async function startTestService(
 ): Promise<TestService> {
   const dataDir = env.DATA_DIR ?? tempDataDir(definition.name);
   const fullEnv = { PORT: '0', LOG_LEVEL: 'silent', DRAIN_TIMEOUT_MS: '2000', ...env, DATA_DIR: dataDir };
-  const config = readServiceConfig(definition.name, definition.defaultPort, fullEnv, definition.impliedFaults);
+  const config = readServiceConfig(definition.name, definition.defaultPort, fullEnv, definition);
   const built = await definition.build(config, fullEnv);
   const running = await startService(built.service, config, built.close);
   return {

@@ -63,6 +63,7 @@ export async function buildDemo(config: ServiceConfig): Promise<BuiltService> {
 export const demo: ServiceDefinition = {
   name: 'demo',
   defaultPort: 8080,
+  defaultVersion: 'blue',
   impliedFaults: demoFaults,
   build: (config) => buildDemo(config),
 };

@@ -44,6 +44,12 @@ test('the page polls /color with a script from self', async (t) => {
   assert.match(script.text, /fetch\('\/color'/);
 });
 
+test('the version defaults to blue', async (t) => {
+  const s = await startTestService(demo, { RATE_LIMIT_PER_MINUTE: '0' });
+  t.after(s.stop);
+  assert.equal((await call(`${s.url}/color`)).text, '"blue"');
+});
+
 test('tags: colours, bad- and slow- prefixes; anything else is refused with the accepted forms', () => {
   assert.deepEqual(parseDemoTag('purple'), { colour: 'purple', bad: false, slow: false });
   assert.deepEqual(parseDemoTag('bad-orange'), { colour: 'orange', bad: true, slow: false });
