@@ -1,8 +1,11 @@
 // Test support: start a service in this process on a free port with its own
 // data directory, the way the entry point would, and stop it afterwards.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readServiceConfig, type ServiceConfig } from './config.ts';
 import { startService } from './lifecycle.ts';
 import type { BuiltService, ServiceDefinition } from './service.ts';
@@ -71,4 +74,38 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  /** Resolves with [exit code, signal] when the process has exited. */
+  exited: Promise<unknown[]>;
+}
+
+/** Runs `services/run.ts <name>` as a real process and waits until it listens (15 s at most). */
+export async function spawnServiceProcess(name: string, env: Record<string, string>): Promise<ServiceProcess> {
+  const entry = fileURLToPath(new URL('../run.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, name], {
+    env: { ...process.env, PORT: '0', DATA_DIR: tempDataDir(name), RATE_LIMIT_PER_MINUTE: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service ${name} did not start within 15 s; output: ${output}`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service ${name} exited with ${code} before listening: ${output}`));
+    });
+  });
+  return { child, url, exited };
 }

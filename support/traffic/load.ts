@@ -99,7 +99,7 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
   if (!(ratePerSecond > 0) || !(durationMs > 0)) {
     throw new Error(`load needs a rate above 0 and a duration above 0 (got ${ratePerSecond}/s for ${durationMs} ms)`);
   }
-  const makeRequest = options.request ?? (() => ({ path: '/' }));
+  const makeRequest: (i: number) => LoadRequest = options.request ?? (() => ({ path: '/' }));
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxInFlight = options.maxInFlight ?? Math.max(100, Math.ceil(ratePerSecond * (timeoutMs / 1000)));
   const scheduled = Math.floor((ratePerSecond * durationMs) / 1000);

@@ -1,35 +1,14 @@
 // Graceful shutdown of a real service process under load.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { tempDataDir } from '../testing.ts';
+import { spawnServiceProcess } from '../testing.ts';
 
 const entry = fileURLToPath(new URL('../../run.ts', import.meta.url));
-
-async function spawnService(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown[]> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, name], {
-    env: { ...process.env, PORT: '0', DATA_DIR: tempDataDir(name), RATE_LIMIT_PER_MINUTE: '0', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = once(child, 'exit');
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start within 15 s; output: ${output}`)), 15_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`service exited with ${code} before listening: ${output}`)));
-  });
-  return { child, url, exited };
-}
+const spawnService = spawnServiceProcess;
 
 test('SIGTERM under load: every request sent before it succeeds, and the process exits 0', async (t) => {
   // The grace period covers the race of a request sent on a kept-alive
