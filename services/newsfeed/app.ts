@@ -91,13 +91,13 @@ export async function buildNewsfeed(config: ServiceConfig, options: NewsfeedOpti
     // A cursor pins the time the first page was ranked at, so later pages rank
     // the same articles with the same recency.
     const asOf = cursor?.asOf ?? new Date().toISOString();
-    const ranked = rank(store.recent(asOf), store.likedBy(query.user), Date.parse(asOf));
-    const rest = after(ranked, cursor);
+    const taste = store.likedBy(query.user);
+    const rest = after(rank(store.recent(asOf), taste, Date.parse(asOf)), cursor);
     const items = rest.slice(0, query.limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((a) => ({ ...publicArticle(a), score: a.score, likedByUser: a.likedByUser })),
-      nextCursor: rest.length > items.length && last ? encodeCursor({ asOf, score: last.score, id: last.id }) : null,
+      items: items.map((r) => ({ ...publicArticle(r.article), score: r.score, likedByUser: taste.ids.has(r.article.id) })),
+      nextCursor: rest.length > items.length && last ? encodeCursor({ asOf, score: last.score, id: last.article.id }) : null,
     };
   });
 
@@ -114,12 +114,12 @@ export async function buildNewsfeed(config: ServiceConfig, options: NewsfeedOpti
     const taste = store.likedBy(userId);
     const now = Date.now();
     // What the reader has not liked yet, from the sources they like first, then by popularity.
-    const candidates = rank(store.recent(new Date(now).toISOString()), taste, now).filter((a) => !a.likedByUser);
-    const fromLikedSources = candidates.filter((a) => taste.sources.has(a.source));
-    const others = candidates.filter((a) => !taste.sources.has(a.source)).sort((a, b) => b.likes - a.likes);
+    const candidates = rank(store.recent(new Date(now).toISOString()), taste, now).filter((r) => !taste.ids.has(r.article.id));
+    const fromLikedSources = candidates.filter((r) => taste.sources.has(r.article.source));
+    const others = candidates.filter((r) => !taste.sources.has(r.article.source)).sort((a, b) => b.article.likes - a.article.likes);
     return {
       user: userId,
-      items: [...fromLikedSources, ...others].slice(0, 10).map((a) => ({ ...publicArticle(a), score: a.score })),
+      items: [...fromLikedSources, ...others].slice(0, 10).map((r) => ({ ...publicArticle(r.article), score: r.score })),
     };
   });
 

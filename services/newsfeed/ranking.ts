@@ -18,16 +18,16 @@ export function score(article: Article, taste: Taste, asOfMs: number): number {
   return Math.round((recency + popularity + affinity) * 1e9) / 1e9;
 }
 
-export interface RankedArticle extends Article {
+export interface Ranked {
+  article: Article;
   score: number;
-  likedByUser: boolean;
 }
 
 /** Highest score first; ties broken by id (unique) so the order is total and cursors are exact. */
-export function rank(articles: Article[], taste: Taste, asOfMs: number): RankedArticle[] {
+export function rank(articles: Article[], taste: Taste, asOfMs: number): Ranked[] {
   return articles
-    .map((a) => ({ ...a, score: score(a, taste, asOfMs), likedByUser: taste.ids.has(a.id) }))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    .map((article) => ({ article, score: score(article, taste, asOfMs) }))
+    .sort((a, b) => b.score - a.score || (a.article.id < b.article.id ? -1 : 1));
 }
 
 export interface Cursor {
@@ -51,7 +51,7 @@ export function decodeCursor(raw: string): Cursor | undefined {
 }
 
 /** The items strictly after the cursor position in ranked order. */
-export function after(ranked: RankedArticle[], cursor: Cursor | undefined): RankedArticle[] {
+export function after(ranked: Ranked[], cursor: Cursor | undefined): Ranked[] {
   if (cursor === undefined) return ranked;
-  return ranked.filter((a) => a.score < cursor.score || (a.score === cursor.score && a.id > cursor.id));
+  return ranked.filter((r) => r.score < cursor.score || (r.score === cursor.score && r.article.id > cursor.id));
 }

@@ -48,6 +48,9 @@ export interface Article extends FeedItem {
   likes: number;
 }
 
+/** How many of the newest articles a feed ranks. */
+const CANDIDATES = 1000;
+
 const COLUMNS = `seq, id, guid, link, title, summary, source, published_at AS publishedAt,
   fetched_at AS fetchedAt, like_count AS likes`;
 
@@ -60,6 +63,10 @@ export class ArticleStore {
   private readonly insertLike;
   private readonly countUp;
   private readonly since;
+  private readonly newest;
+  private readonly dataVersion;
+  private localWrites = 0;
+  private candidates: { key: string; articles: Article[] } | undefined;
 
   constructor(readonly db: Db) {
     this.insert = db.prepare(`INSERT INTO articles (id, guid, link, title, summary, source, published_at, fetched_at)
@@ -68,6 +75,8 @@ export class ArticleStore {
     this.insertLike = db.prepare('INSERT INTO likes (article_id, user_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
     this.countUp = db.prepare('UPDATE articles SET like_count = like_count + 1 WHERE id = ?');
     this.since = db.prepare(`SELECT ${COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT 500`);
+    this.newest = db.prepare(`SELECT ${COLUMNS} FROM articles ORDER BY published_at DESC LIMIT ?`);
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
   /** Stores items not seen before; returns how many were new. */
@@ -87,6 +96,7 @@ export class ArticleStore {
         );
         added += result.changes;
       }
+      this.localWrites += added;
       return added;
     });
     return run.immediate();
@@ -101,11 +111,18 @@ export class ArticleStore {
     return this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM articles').pluck().get() as number;
   }
 
-  /** The newest articles fetched no later than `asOf`: the candidates a feed page ranks. */
-  recent(asOf: string, limit = 1000): Article[] {
-    return this.db
-      .prepare(`SELECT ${COLUMNS} FROM articles WHERE fetched_at <= ? ORDER BY published_at DESC LIMIT ?`)
-      .all(asOf, limit) as Article[];
+  /**
+   * The newest articles fetched no later than `asOf`: the candidates a feed
+   * page ranks. Every feed request needs them, so they are kept in memory
+   * until this process or another one (another version on the same database,
+   * seen through PRAGMA data_version) writes.
+   */
+  recent(asOf: string): Article[] {
+    const key = `${this.dataVersion.get() as number}:${this.localWrites}`;
+    if (this.candidates?.key !== key) {
+      this.candidates = { key, articles: this.newest.all(CANDIDATES) as Article[] };
+    }
+    return this.candidates.articles.filter((a) => a.fetchedAt <= asOf);
   }
 
   /** Idempotent per user: a second like by the same user changes nothing. */
@@ -113,7 +130,10 @@ export class ArticleStore {
     const run = this.db.transaction(() => {
       if (this.byId.get(id) === undefined) return undefined;
       const changed = this.insertLike.run(id, user, now.toISOString()).changes === 1;
-      if (changed) this.countUp.run(id);
+      if (changed) {
+        this.countUp.run(id);
+        this.localWrites++;
+      }
       return { likes: (this.byId.get(id) as Article).likes, changed };
     });
     return run.immediate();

@@ -23,9 +23,9 @@ const article = (id: string, publishedAt: string, likes = 0, source = 's'): Arti
 test('equal scores are ordered by id, so the order is total and cursors are exact', () => {
   const at = '2026-11-23T00:00:00Z';
   const ranked = rank([article('b', at), article('c', at), article('a', at)], { ids: new Set(), sources: new Map() }, Date.parse(at));
-  assert.deepEqual(ranked.map((a) => a.id), ['a', 'b', 'c']);
+  assert.deepEqual(ranked.map((r) => r.article.id), ['a', 'b', 'c']);
   const first = ranked[0] as (typeof ranked)[0];
-  assert.deepEqual(after(ranked, { asOf: at, score: first.score, id: 'a' }).map((a) => a.id), ['b', 'c']);
+  assert.deepEqual(after(ranked, { asOf: at, score: first.score, id: 'a' }).map((r) => r.article.id), ['b', 'c']);
 });
 
 test('recency halves a day; likes and liked sources lift', () => {
