@@ -125,6 +125,8 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/health', async () => ({ status: 'ok', version: config.version }));
   app.get('/ready', async (_request, reply) => {
     const ready = !draining && opts.isReady();

@@ -165,7 +165,7 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
       page(
         'Docs',
         `<h1>Docs</h1>
-        <form id="open"><label>User <input id="user" required pattern="[A-Za-z0-9_.@-]{1,64}"></label>
+        <form id="open"><label>User <input id="user" required pattern="[A-Za-z0-9_.@\\-]{1,64}"></label>
         <label>Document <input id="doc" placeholder="empty: create a new one"></label>
         <button type="submit">Open</button></form>
         <p id="status">not connected</p>
