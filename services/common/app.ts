@@ -4,7 +4,9 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import path from 'node:path';
 import type { ServiceConfig } from './config.ts';
+import { migrationsApplied, openDatabase, type Db, type Migration } from './database.ts';
 import { FaultInjector } from './faults.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
 import { HttpError, ValidationError } from './validation.ts';
@@ -148,4 +150,13 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     },
     isDraining: () => draining,
   };
+}
+
+/** A service with its SQLite database (`<dataDir>/<service>.db`); ready once migrations are applied. */
+export async function createStoredServiceApp(
+  opts: Omit<ServiceAppOptions, 'isReady'> & { migrations: Migration[] },
+): Promise<ServiceApp & { db: Db }> {
+  const db = openDatabase(path.join(opts.config.dataDir, `${opts.service}.db`), opts.migrations);
+  const service = await createServiceApp({ ...opts, isReady: () => db.open && migrationsApplied(db, opts.migrations) });
+  return { ...service, db };
 }

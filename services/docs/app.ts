@@ -3,15 +3,13 @@
 //
 // Identity comes from the X-User-Id header (WebSocket: the `user` query
 // parameter), as set by the authenticating proxy in front of the service.
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import websocket from '@fastify/websocket';
 import { buildSync } from 'esbuild';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { createServiceApp } from '../common/app.ts';
+import { createStoredServiceApp } from '../common/app.ts';
 import type { ServiceConfig } from '../common/config.ts';
-import { migrationsApplied, openDatabase } from '../common/database.ts';
 import { page } from '../common/html.ts';
 import type { BuiltService, ServiceDefinition } from '../common/service.ts';
 import { HttpError, parseInput } from '../common/validation.ts';
@@ -76,15 +74,14 @@ export interface DocsOptions {
 }
 
 export async function buildDocs(config: ServiceConfig, options: DocsOptions): Promise<BuiltService> {
-  const db = openDatabase(path.join(config.dataDir, 'docs.db'), DOCS_MIGRATIONS);
-  const store = new DocumentStore(db);
-  const service = await createServiceApp({
+  const service = await createStoredServiceApp({
     service: 'docs',
     config,
-    isReady: () => db.open && migrationsApplied(db, DOCS_MIGRATIONS),
+    migrations: DOCS_MIGRATIONS,
     connectSrc: ['ws:', 'wss:'],
   });
-  const { app } = service;
+  const { app, db } = service;
+  const store = new DocumentStore(db);
   await app.register(websocket, { options: { maxPayload: 256 * 1024 } });
 
   const access = (id: string, user: string, allowed: Role[]) => {

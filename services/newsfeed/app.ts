@@ -1,12 +1,10 @@
 // Newsfeed: articles aggregated from RSS/Atom sources, a personalised and
 // paginated feed, likes, recommendations, and live pushes over WebSocket.
-import path from 'node:path';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { createServiceApp } from '../common/app.ts';
+import { createStoredServiceApp } from '../common/app.ts';
 import type { ServiceConfig } from '../common/config.ts';
-import { migrationsApplied, openDatabase } from '../common/database.ts';
 import type { BuiltService, ServiceDefinition } from '../common/service.ts';
 import { HttpError, parseInput } from '../common/validation.ts';
 import { FeedPoller } from './feeds.ts';
@@ -42,14 +40,13 @@ const publicArticle = (a: Article) => ({
 });
 
 export async function buildNewsfeed(config: ServiceConfig, options: NewsfeedOptions): Promise<BuiltService> {
-  const db = openDatabase(path.join(config.dataDir, 'newsfeed.db'), NEWSFEED_MIGRATIONS);
-  const store = new ArticleStore(db);
-  const service = await createServiceApp({
+  const service = await createStoredServiceApp({
     service: 'newsfeed',
     config,
-    isReady: () => db.open && migrationsApplied(db, NEWSFEED_MIGRATIONS),
+    migrations: NEWSFEED_MIGRATIONS,
   });
-  const { app } = service;
+  const { app, db } = service;
+  const store = new ArticleStore(db);
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   // Live pushes come from the database, not from this process's own polls, so

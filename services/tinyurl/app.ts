@@ -1,14 +1,12 @@
 // TinyURL: short links with click analytics, on SQLite with an optional
 // Redis read-through cache.
 import crypto from 'node:crypto';
-import path from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { z } from 'zod';
-import { createServiceApp } from '../common/app.ts';
+import { createStoredServiceApp } from '../common/app.ts';
 import type { ServiceConfig } from '../common/config.ts';
 import { CSRF_FIELD, isFormPost, issueCsrfToken, verifyCsrfToken } from '../common/csrf.ts';
-import { migrationsApplied, openDatabase } from '../common/database.ts';
 import { escapeHtml, page } from '../common/html.ts';
 import type { BuiltService, ServiceDefinition } from '../common/service.ts';
 import { HttpError, parseInput } from '../common/validation.ts';
@@ -59,15 +57,14 @@ export interface TinyurlOptions {
 }
 
 export async function buildTinyurl(config: ServiceConfig, options: TinyurlOptions = {}): Promise<BuiltService> {
-  const db = openDatabase(path.join(config.dataDir, 'tinyurl.db'), TINYURL_MIGRATIONS);
-  const store = new LinkStore(db);
   const cache: LinkCache | undefined = options.redisUrl ? new RedisLinkCache(options.redisUrl) : undefined;
-  const service = await createServiceApp({
+  const service = await createStoredServiceApp({
     service: 'tinyurl',
     config,
-    isReady: () => db.open && migrationsApplied(db, TINYURL_MIGRATIONS),
+    migrations: TINYURL_MIGRATIONS,
   });
-  const { app } = service;
+  const { app, db } = service;
+  const store = new LinkStore(db);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
 
