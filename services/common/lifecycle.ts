@@ -4,6 +4,7 @@
 // (as a Kubernetes pod must while its endpoint is being removed); then the
 // listener closes, in-flight requests finish, idle connections close, and the
 // process exits. After the drain timeout whatever is left is cut.
+import type { AddressInfo } from 'node:net';
 import type { ServiceApp } from './app.ts';
 import type { ServiceConfig } from './config.ts';
 
@@ -20,8 +21,8 @@ export async function startService(
 ): Promise<RunningService> {
   const { app } = service;
   await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  // A TCP listener (never a pipe): address() is an AddressInfo.
+  const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let stopping: Promise<{ drained: boolean }> | undefined;
 

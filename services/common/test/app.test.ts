@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { createServiceApp } from '../app.ts';
+import { createServiceApp, createStoredServiceApp } from '../app.ts';
 import { readServiceConfig } from '../config.ts';
 import { startService } from '../lifecycle.ts';
-import { call } from '../testing.ts';
+import { call, tempDataDir } from '../testing.ts';
 import { parseInput } from '../validation.ts';
 
 async function startProbe(env: Record<string, string> = {}, ready = () => true) {
@@ -138,4 +138,22 @@ test('an IPv6 listen address gives a bracketed URL', async (t) => {
   t.after(s.stop);
   assert.match(s.url, /^http:\/\/\[::1\]:\d+$/);
   assert.equal((await call(`${s.url}/health`)).status, 200);
+});
+
+test('a stored service opens <dataDir>/<service>.db and is ready once its migrations are applied', async (t) => {
+  const dataDir = tempDataDir('stored');
+  const config = readServiceConfig('stored', 0, { PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir });
+  const service = await createStoredServiceApp({
+    service: 'stored',
+    config,
+    migrations: [{ id: 1, name: 'notes', sql: 'CREATE TABLE notes (body TEXT)' }],
+  });
+  const running = await startService(service, config, () => {
+    if (service.db.open) service.db.close();
+  });
+  t.after(running.stop);
+  assert.equal(service.db.name, `${dataDir}/stored.db`);
+  assert.equal((await call(`${running.url}/ready`)).status, 200);
+  service.db.close();
+  assert.equal((await call(`${running.url}/ready`)).status, 503, 'closed storage is not ready');
 });
