@@ -1,0 +1,15 @@
+// The kinds cutover reads, for the loader.
+import { ANALYSIS_IGNORED_FIELDS, AnalysisTemplateSchema } from '../analysis/model.ts';
+import { ROLLOUT_IGNORED_FIELDS, RolloutSchema } from '../rollout/model.ts';
+import type { KindRegistry } from './load.ts';
+import { ServiceSchema } from './service.ts';
+
+export const CUTOVER_KINDS = {
+  schemas: {
+    Rollout: RolloutSchema,
+    AnalysisTemplate: AnalysisTemplateSchema,
+    ClusterAnalysisTemplate: AnalysisTemplateSchema,
+    Service: ServiceSchema,
+  },
+  ignoredFields: { ...ROLLOUT_IGNORED_FIELDS, ...ANALYSIS_IGNORED_FIELDS },
+} satisfies KindRegistry;
