@@ -1,0 +1,463 @@
+// The cutover router: one reverse-proxy listener per Service, sending each
+// request to a backend group (stable, canary, active, preview...) by weight.
+//
+// - Exact proportions: smooth weighted round-robin between groups (nginx's
+//   algorithm), so weights 10/90 give exactly 10 and 90 of every 100 requests;
+//   round-robin among a group's replicas.
+// - A switch loses no request: new requests go to the new groups at once,
+//   requests in flight on a removed backend finish there (up to the drain
+//   timeout, then they are cut), and only then are its connections closed.
+// - Keep-alive pools to backends; X-Forwarded-For/Proto/Host; WebSocket upgrades.
+// - A request whose connection was refused is tried once on another backend;
+//   an idempotent request whose kept-alive connection was reset before any
+//   answer is retried the same way (the backend closed an idle connection).
+// - Per-backend metrics in Prometheus format and as JSON; fault hooks for chaos.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Backend {
+  /** Unique within the router, e.g. the replica's name. */
+  id: string;
+  /** http://127.0.0.1:port */
+  url: string;
+  /** The version it serves, for metrics and evidence. */
+  version?: string;
+}
+
+export interface BackendGroup {
+  name: string;
+  /** Relative weight; 0 sends nothing. */
+  weight: number;
+  backends: Backend[];
+}
+
+export interface RouterFaults {
+  /** Share of requests (0..1) delayed by delayMs before being proxied. */
+  delayShare?: number;
+  delayMs?: number;
+  /** Share of requests (0..1) answered by the router itself with abortStatus. */
+  abortShare?: number;
+  abortStatus?: number;
+  /** Only requests to this group; all when unset. */
+  group?: string;
+}
+
+export interface RouterOptions {
+  /** The Service name, for metrics and error messages. */
+  service: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** How long a removed backend may finish its in-flight requests. */
+  drainTimeoutMs?: number;
+  /** Registry for the router's metrics; several routers may share one. */
+  registry?: Registry;
+  /** Per-request timeout towards a backend. */
+  upstreamTimeoutMs?: number;
+}
+
+export interface BackendStats {
+  id: string;
+  group: string;
+  version: string;
+  url: string;
+  state: 'active' | 'draining' | 'closed';
+  inFlight: number;
+  requests: number;
+  byClass: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error', number>;
+}
+
+export interface RouterStats {
+  service: string;
+  url: string;
+  groups: { name: string; weight: number; backends: string[] }[];
+  backends: BackendStats[];
+  noBackend: number;
+  injectedAborts: number;
+  injectedDelays: number;
+  retries: number;
+}
+
+interface BackendState {
+  backend: Backend;
+  group: string;
+  agent: http.Agent;
+  target: URL;
+  state: 'active' | 'draining' | 'closed';
+  inFlight: Set<http.ClientRequest>;
+  sockets: Set<Duplex>;
+  stats: BackendStats;
+  drained?: () => void;
+}
+
+interface GroupState {
+  name: string;
+  weight: number;
+  current: number;
+  next: number;
+  backends: BackendState[];
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
+
+type StatusClass = keyof BackendStats['byClass'];
+const classOf = (status: number) => `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as StatusClass;
+
+/** Evenly spread share of events, as in the services' fault knobs: 0.5 is every second one. */
+class EvenShare {
+  private owed = 0;
+  constructor(private share: number) {}
+  next(): boolean {
+    if (this.share <= 0) return false;
+    this.owed += this.share;
+    if (this.owed >= 1 - 1e-9) {
+      this.owed -= 1;
+      return true;
+    }
+    return false;
+  }
+}
+
+export class ServiceRouter {
+  readonly service: string;
+  private readonly server: http.Server;
+  private readonly backends = new Map<string, BackendState>();
+  private groups: GroupState[] = [];
+  private faults: RouterFaults = {};
+  private delayPicker = new EvenShare(0);
+  private abortPicker = new EvenShare(0);
+  private readonly drainTimeoutMs: number;
+  private readonly upstreamTimeoutMs: number;
+  private counters = { noBackend: 0, injectedAborts: 0, injectedDelays: 0, retries: 0 };
+  private readonly metrics;
+  private address = '';
+
+  constructor(private readonly options: RouterOptions) {
+    this.service = options.service;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
+    const registry = options.registry ?? new Registry();
+    const labelNames = ['service', 'group', 'backend', 'version', 'code_class'] as const;
+    this.metrics = {
+      registry,
+      requests: (registry.getSingleMetric('cutover_router_requests_total') as Counter<(typeof labelNames)[number]>) ??
+        new Counter({ name: 'cutover_router_requests_total', help: 'Requests proxied by the cutover router, by backend and status class', labelNames, registers: [registry] }),
+      duration: (registry.getSingleMetric('cutover_router_request_duration_seconds') as Histogram<(typeof labelNames)[number]>) ??
+        new Histogram({
+          name: 'cutover_router_request_duration_seconds',
+          help: 'Time from receiving a request to the end of its response, by backend',
+          labelNames,
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5],
+          registers: [registry],
+        }),
+      weight: (registry.getSingleMetric('cutover_router_group_weight') as Gauge<'service' | 'group'>) ??
+        new Gauge({ name: 'cutover_router_group_weight', help: 'Traffic weight of each backend group', labelNames: ['service', 'group'], registers: [registry] }),
+    };
+    this.server = http.createServer({ keepAlive: true }, (req, res) => this.handle(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const { address, port } = this.server.address() as AddressInfo;
+    this.address = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    return this.address;
+  }
+
+  get url(): string {
+    return this.address;
+  }
+
+  get registry(): Registry {
+    return this.metrics.registry;
+  }
+
+  /**
+   * Replaces the routing table at once. Backends no longer listed drain:
+   * resolves when they have (`drained: true`) or the drain timeout cut them.
+   */
+  async setGroups(groups: BackendGroup[]): Promise<{ drained: boolean }> {
+    const listed = new Set<string>();
+    const next: GroupState[] = [];
+    for (const g of groups) {
+      if (!(g.weight >= 0)) throw new Error(`router ${this.service}: weight of group "${g.name}" must be 0 or more, got ${g.weight}`);
+      const previous = this.groups.find((p) => p.name === g.name);
+      const states = g.backends.map((b) => {
+        listed.add(b.id);
+        return this.backendState(b, g.name);
+      });
+      next.push({ name: g.name, weight: g.weight, current: previous?.current ?? 0, next: previous?.next ?? 0, backends: states });
+      this.metrics.weight.set({ service: this.service, group: g.name }, g.weight);
+    }
+    this.groups = next;
+    const removed = [...this.backends.values()].filter((b) => !listed.has(b.backend.id) && b.state === 'active');
+    const results = await Promise.all(removed.map((b) => this.drain(b)));
+    return { drained: results.every(Boolean) };
+  }
+
+  setFaults(faults: RouterFaults): void {
+    this.faults = faults;
+    this.delayPicker = new EvenShare(faults.delayMs ? (faults.delayShare ?? 1) : 0);
+    this.abortPicker = new EvenShare(faults.abortShare ?? 0);
+  }
+
+  stats(): RouterStats {
+    return {
+      service: this.service,
+      url: this.address,
+      groups: this.groups.map((g) => ({ name: g.name, weight: g.weight, backends: g.backends.map((b) => b.backend.id) })),
+      backends: [...this.backends.values()].map((b) => ({ ...b.stats, state: b.state, inFlight: b.inFlight.size, byClass: { ...b.stats.byClass } })),
+      ...this.counters,
+    };
+  }
+
+  async prometheus(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+
+  /** Stops listening, drains every backend (bounded by the drain timeout) and closes all connections. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+    await Promise.all([...this.backends.values()].filter((b) => b.state === 'active').map((b) => this.drain(b)));
+    this.server.closeAllConnections();
+  }
+
+  private backendState(backend: Backend, group: string): BackendState {
+    const existing = this.backends.get(backend.id);
+    if (existing && existing.state === 'active') {
+      existing.group = group;
+      existing.stats.group = group;
+      return existing;
+    }
+    const state: BackendState = {
+      backend,
+      group,
+      agent: new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 1000 }),
+      target: new URL(backend.url),
+      state: 'active',
+      inFlight: new Set(),
+      sockets: new Set(),
+      stats: {
+        id: backend.id,
+        group,
+        version: backend.version ?? 'unknown',
+        url: backend.url,
+        state: 'active',
+        inFlight: 0,
+        requests: 0,
+        byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, error: 0 },
+      },
+    };
+    this.backends.set(backend.id, state);
+    return state;
+  }
+
+  private drain(b: BackendState): Promise<boolean> {
+    b.state = 'draining';
+    const finish = (drained: boolean) => {
+      b.state = 'closed';
+      b.agent.destroy();
+      for (const s of b.sockets) s.destroy();
+      if (this.backends.get(b.backend.id) === b) this.backends.delete(b.backend.id);
+      return drained;
+    };
+    if (b.inFlight.size === 0 && b.sockets.size === 0) return Promise.resolve(finish(true));
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const r of b.inFlight) r.destroy(new Error('drain timeout: request cut'));
+        resolve(finish(false));
+      }, this.drainTimeoutMs);
+      b.drained = () => {
+        clearTimeout(timer);
+        resolve(finish(true));
+      };
+    });
+  }
+
+  private settle(b: BackendState): void {
+    if (b.state === 'draining' && b.inFlight.size === 0 && b.sockets.size === 0) b.drained?.();
+  }
+
+  /** Smooth weighted round-robin over groups with a backend; round-robin inside the group. */
+  private pick(exclude?: BackendState): BackendState | undefined {
+    const candidates = this.groups.filter((g) => g.weight > 0 && g.backends.some((b) => b.state === 'active' && b !== exclude));
+    if (candidates.length === 0) return undefined;
+    let total = 0;
+    let best: GroupState | undefined;
+    for (const g of candidates) {
+      g.current += g.weight;
+      total += g.weight;
+      if (best === undefined || g.current > best.current) best = g;
+    }
+    const group = best as GroupState;
+    group.current -= total;
+    const usable = group.backends.filter((b) => b.state === 'active' && b !== exclude);
+    const chosen = usable[group.next % usable.length] as BackendState;
+    group.next = (group.next + 1) % Math.max(usable.length, 1);
+    return chosen;
+  }
+
+  private forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
+    for (const h of HOP_BY_HOP) delete headers[h];
+    const peer = req.socket.remoteAddress ?? '';
+    const prior = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
+    headers['x-forwarded-proto'] ??= 'http';
+    if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
+    return headers;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const backend = this.pick();
+    if (backend === undefined) {
+      this.counters.noBackend++;
+      res.writeHead(503, { 'content-type': 'application/json', 'x-cutover-router': this.service });
+      res.end(JSON.stringify({ error: `no ready backend for service "${this.service}"` }));
+      return;
+    }
+    const faulted = this.faults.group === undefined || this.faults.group === backend.group;
+    if (faulted && this.faults.delayMs && this.delayPicker.next()) {
+      this.counters.injectedDelays++;
+      await new Promise((r) => setTimeout(r, this.faults.delayMs));
+    }
+    if (faulted && this.abortPicker.next()) {
+      this.counters.injectedAborts++;
+      res.writeHead(this.faults.abortStatus ?? 503, { 'content-type': 'application/json', 'x-cutover-router': this.service });
+      res.end(JSON.stringify({ error: 'fault injected by the cutover router' }));
+      return;
+    }
+    // Buffer nothing: the body streams once, so a retry is only possible before it was sent.
+    const retryable = IDEMPOTENT.has(req.method ?? 'GET') && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0') && req.headers['transfer-encoding'] === undefined;
+    const attempt = (b: BackendState, retriesLeft: number) => {
+      b.stats.requests++;
+      const upstream = http.request({
+        agent: b.agent,
+        hostname: b.target.hostname,
+        port: b.target.port,
+        method: req.method,
+        path: req.url,
+        headers: this.forwardedHeaders(req),
+        timeout: this.upstreamTimeoutMs,
+      });
+      b.inFlight.add(upstream);
+      // The client went away: stop the upstream request too.
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      let answered = false;
+      const done = () => {
+        b.inFlight.delete(upstream);
+        this.settle(b);
+      };
+      upstream.on('response', (upstreamRes) => {
+        answered = true;
+        const status = upstreamRes.statusCode ?? 502;
+        const headers = { ...upstreamRes.headers };
+        for (const h of HOP_BY_HOP) delete headers[h];
+        res.writeHead(status, headers);
+        upstreamRes.pipe(res);
+        upstreamRes.on('end', () => {
+          b.stats.byClass[classOf(status)]++;
+          const labels = { service: this.service, group: b.group, backend: b.backend.id, version: b.backend.version ?? 'unknown', code_class: classOf(status) };
+          this.metrics.requests.inc(labels);
+          this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+          done();
+        });
+        upstreamRes.on('error', () => {
+          res.destroy();
+          done();
+        });
+      });
+      upstream.on('timeout', () => upstream.destroy(new Error(`no answer from ${b.backend.id} within ${this.upstreamTimeoutMs} ms`)));
+      upstream.on('error', (err: NodeJS.ErrnoException) => {
+        done();
+        if (answered) {
+          res.destroy();
+          return;
+        }
+        const refused = err.code === 'ECONNREFUSED';
+        const reset = (err.code === 'ECONNRESET' || err.message === 'socket hang up') && upstream.reusedSocket;
+        if (retriesLeft > 0 && (refused || (reset && retryable))) {
+          const other = this.pick(b) ?? (b.state === 'active' ? b : undefined);
+          if (other) {
+            this.counters.retries++;
+            attempt(other, retriesLeft - 1);
+            return;
+          }
+        }
+        b.stats.byClass.error++;
+        const labels = { service: this.service, group: b.group, backend: b.backend.id, version: b.backend.version ?? 'unknown', code_class: 'error' };
+        this.metrics.requests.inc(labels);
+        if (!res.headersSent) {
+          res.writeHead(502, { 'content-type': 'application/json', 'x-cutover-router': this.service });
+          res.end(JSON.stringify({ error: `backend ${b.backend.id} of service "${this.service}" failed: ${err.message}` }));
+        } else {
+          res.destroy();
+        }
+      });
+      if (retryable) upstream.end();
+      else req.pipe(upstream);
+    };
+    attempt(backend, 2);
+  }
+
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const b = this.pick();
+    if (b === undefined) {
+      this.counters.noBackend++;
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    const headers = this.forwardedHeaders(req);
+    headers.connection = 'Upgrade';
+    headers.upgrade = req.headers.upgrade;
+    const upstream = http.request({ hostname: b.target.hostname, port: b.target.port, method: req.method, path: req.url, headers });
+    b.stats.requests++;
+    upstream.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
+      b.stats.byClass['1xx']++;
+      const lines = [`HTTP/1.1 101 ${upstreamRes.statusMessage ?? 'Switching Protocols'}`];
+      for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) lines.push(`${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (upstreamHead.length > 0) socket.write(upstreamHead);
+      if (head.length > 0) upstreamSocket.write(head);
+      // A WebSocket holds its backend until it closes, or the drain timeout cuts it.
+      b.sockets.add(upstreamSocket);
+      const close = () => {
+        socket.destroy();
+        upstreamSocket.destroy();
+        if (b.sockets.delete(upstreamSocket)) this.settle(b);
+      };
+      upstreamSocket.on('close', close);
+      socket.on('close', close);
+      upstreamSocket.on('error', close);
+      socket.on('error', close);
+      upstreamSocket.pipe(socket);
+      socket.pipe(upstreamSocket);
+    });
+    upstream.on('response', (upstreamRes) => {
+      // The backend refused to upgrade: pass its answer on.
+      b.stats.byClass[classOf(upstreamRes.statusCode ?? 502)]++;
+      const lines = [`HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage ?? ''}`];
+      for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) lines.push(`${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstreamRes.pipe(socket);
+    });
+    upstream.on('error', () => {
+      b.stats.byClass.error++;
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
+    upstream.end();
+  }
+}

@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import WebSocket, { WebSocketServer } from 'ws';
+import { freePort, startTestService } from '../../../services/common/testing.ts';
+import { demo } from '../../../services/demo/app.ts';
+import { runOpenModelLoad } from '../load.ts';
+import { ServiceRouter, type Backend } from '../router.ts';
+
+/** A backend that answers with its name as version and echoes what it saw. */
+async function backend(name: string, handler?: http.RequestListener) {
+  const server = http.createServer(
+    handler ??
+      ((req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-app-version': name });
+        res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
+      }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const b: Backend = { id: name, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, version: name };
+  return { backend: b, server, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function router(t: { after: (fn: () => unknown) => void }, opts: Partial<ConstructorParameters<typeof ServiceRouter>[0]> = {}) {
+  const r = new ServiceRouter({ service: 'web', ...opts });
+  await r.listen();
+  t.after(() => r.close());
+  return r;
+}
+
+const get = async (url: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(url, { headers });
+  return { status: res.status, version: res.headers.get('x-app-version'), body: await res.text() };
+};
+
+test('weights are exact over every window: 10/90 gives 10 and 90 of each 100 requests', async (t) => {
+  const stable = await backend('stable');
+  const canary = await backend('canary');
+  t.after(stable.close);
+  t.after(canary.close);
+  const r = await router(t);
+  await r.setGroups([
+    { name: 'stable', weight: 90, backends: [stable.backend] },
+    { name: 'canary', weight: 10, backends: [canary.backend] },
+  ]);
+  for (let window = 0; window < 3; window++) {
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < 100; i++) {
+      const v = (await get(r.url)).version as string;
+      seen[v] = (seen[v] ?? 0) + 1;
+    }
+    assert.deepEqual(seen, { stable: 90, canary: 10 });
+  }
+  const stats = r.stats();
+  assert.equal(stats.backends.find((b) => b.id === 'canary')?.byClass['2xx'], 30);
+  assert.deepEqual(stats.groups, [
+    { name: 'stable', weight: 90, backends: ['stable'] },
+    { name: 'canary', weight: 10, backends: ['canary'] },
+  ]);
+});
+
+test('replicas of a group share its traffic in turn; a group without backends gets none', async (t) => {
+  const a = await backend('a');
+  const b = await backend('b');
+  t.after(a.close);
+  t.after(b.close);
+  const r = await router(t);
+  await r.setGroups([
+    { name: 'stable', weight: 50, backends: [a.backend, b.backend] },
+    { name: 'canary', weight: 50, backends: [] },
+  ]);
+  const versions = [];
+  for (let i = 0; i < 6; i++) versions.push((await get(r.url)).version);
+  assert.deepEqual(versions, ['a', 'b', 'a', 'b', 'a', 'b']);
+});
+
+test('forwarded headers are added and the client headers preserved', async (t) => {
+  const a = await backend('a');
+  t.after(a.close);
+  const r = await router(t);
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [a.backend] }]);
+  const seen = JSON.parse((await get(`${r.url}/path?q=1`, { 'x-custom': 'kept', 'x-forwarded-for': '203.0.113.9' })).body);
+  assert.equal(seen.url, '/path?q=1');
+  assert.equal(seen.headers['x-custom'], 'kept');
+  assert.equal(seen.headers['x-forwarded-for'], '203.0.113.9, 127.0.0.1');
+  assert.equal(seen.headers['x-forwarded-proto'], 'http');
+  assert.equal(seen.headers['x-forwarded-host'], new URL(r.url).host);
+});
+
+test('no backend: a 503 that names the service', async (t) => {
+  const r = await router(t);
+  const res = await get(r.url);
+  assert.equal(res.status, 503);
+  assert.equal(JSON.parse(res.body).error, 'no ready backend for service "web"');
+  assert.equal(r.stats().noBackend, 1);
+  await assert.rejects(r.setGroups([{ name: 'x', weight: -1, backends: [] }]), /weight of group "x" must be 0 or more/);
+});
+
+test('a refused connection is retried on another backend; a dead group alone answers 502', async (t) => {
+  const live = await backend('live');
+  t.after(live.close);
+  const dead: Backend = { id: 'dead', url: `http://127.0.0.1:${await freePort()}`, version: 'dead' };
+  const r = await router(t);
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [dead, live.backend] }]);
+  for (let i = 0; i < 6; i++) assert.equal((await get(r.url)).status, 200);
+  assert.ok(r.stats().retries >= 3, `retries ${r.stats().retries}`);
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [dead] }]);
+  const res = await get(r.url);
+  assert.equal(res.status, 502);
+  assert.match(JSON.parse(res.body).error, /backend dead of service "web" failed: connect ECONNREFUSED/);
+  assert.equal(r.stats().backends.find((b) => b.id === 'dead')?.byClass.error, 1);
+});
+
+test('bodies stream through for POST; the backend answers as it likes', async (t) => {
+  const echo = await backend('echo', (req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      res.writeHead(201, { 'x-app-version': 'echo' });
+      res.end(`${req.method} ${body}`);
+    });
+  });
+  t.after(echo.close);
+  const r = await router(t);
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [echo.backend] }]);
+  const res = await fetch(r.url, { method: 'POST', body: 'hello' });
+  assert.equal(res.status, 201);
+  assert.equal(await res.text(), 'POST hello');
+});
+
+test('switching groups under 200 req/s loses no request, and the old backend drains', async (t) => {
+  const blue = await startTestService(demo, { APP_VERSION: 'blue', RATE_LIMIT_PER_MINUTE: '0', FAULT_LATENCY_MS: '20' });
+  const green = await startTestService(demo, { APP_VERSION: 'green', RATE_LIMIT_PER_MINUTE: '0', FAULT_LATENCY_MS: '20' });
+  t.after(blue.stop);
+  t.after(green.stop);
+  const r = await router(t);
+  await r.setGroups([{ name: 'active', weight: 1, backends: [{ id: 'blue-0', url: blue.url, version: 'blue' }] }]);
+  let switched: Promise<{ drained: boolean }> | undefined;
+  setTimeout(() => {
+    switched = r.setGroups([{ name: 'active', weight: 1, backends: [{ id: 'green-0', url: green.url, version: 'green' }] }]);
+  }, 1000);
+  const result = await runOpenModelLoad({ target: r.url, ratePerSecond: 200, durationMs: 2000, request: () => ({ path: '/color' }) });
+  assert.equal(result.sent, 400);
+  assert.deepEqual(result.statuses, { '200': 400 }, JSON.stringify(result.errors));
+  assert.equal(result.failed, 0);
+  assert.ok((result.versions.blue ?? 0) > 150 && (result.versions.green ?? 0) > 150, JSON.stringify(result.versions));
+  assert.deepEqual(await switched, { drained: true });
+  assert.deepEqual(r.stats().backends.map((b) => b.id), ['green-0']);
+  for (let i = 0; i < 5; i++) assert.equal((await get(`${r.url}/color`)).body, '"green"');
+});
+
+test('a backend removed with requests in flight finishes them; past the drain timeout they are cut', async (t) => {
+  const slow = await backend('slow', (_req, res) => setTimeout(() => res.end('late'), 400));
+  const fast = await backend('fast');
+  t.after(slow.close);
+  t.after(fast.close);
+  const patient = await router(t, { drainTimeoutMs: 2000 });
+  await patient.setGroups([{ name: 'g', weight: 1, backends: [slow.backend] }]);
+  const inFlight = get(patient.url);
+  await new Promise((r) => setTimeout(r, 100));
+  const switched = await patient.setGroups([{ name: 'g', weight: 1, backends: [fast.backend] }]);
+  assert.deepEqual(switched, { drained: true });
+  assert.equal((await inFlight).body, 'late');
+
+  const hasty = await router(t, { drainTimeoutMs: 100 });
+  await hasty.setGroups([{ name: 'g', weight: 1, backends: [{ ...slow.backend, id: 'slow-2' }] }]);
+  const cut = get(hasty.url);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await hasty.setGroups([{ name: 'g', weight: 1, backends: [fast.backend] }]), { drained: false });
+  const answer = await cut;
+  assert.equal(answer.status, 502);
+  assert.match(JSON.parse(answer.body).error, /drain timeout: request cut/);
+});
+
+test('WebSocket upgrades are proxied and count against draining', async (t) => {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${m}`)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    wss.close();
+    server.close();
+  });
+  const r = await router(t, { drainTimeoutMs: 300 });
+  await r.setGroups([{ name: 'g', weight: 1, backends: [{ id: 'ws', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }] }]);
+  const ws = new WebSocket(`${r.url.replace('http', 'ws')}/socket`);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const reply = new Promise((resolve) => ws.once('message', (m) => resolve(String(m))));
+  ws.send('hi');
+  assert.equal(await reply, 'echo hi');
+  const closed = new Promise((resolve) => ws.once('close', resolve));
+  assert.deepEqual(await r.setGroups([]), { drained: false }, 'an open WebSocket is cut at the drain timeout');
+  await closed;
+});
+
+test('faults: an even share aborted with a status, a delay added, limited to a group', async (t) => {
+  const a = await backend('a');
+  t.after(a.close);
+  const r = await router(t);
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [a.backend] }]);
+  r.setFaults({ abortShare: 0.5, abortStatus: 500 });
+  const statuses = [];
+  for (let i = 0; i < 10; i++) statuses.push((await get(r.url)).status);
+  assert.deepEqual(statuses, [200, 500, 200, 500, 200, 500, 200, 500, 200, 500]);
+  r.setFaults({ delayMs: 100 });
+  const started = performance.now();
+  await get(r.url);
+  assert.ok(performance.now() - started >= 90);
+  r.setFaults({ abortShare: 1, group: 'canary' });
+  assert.equal((await get(r.url)).status, 200, 'the fault is only for the canary group');
+  assert.equal(r.stats().injectedAborts, 5);
+  assert.equal(r.stats().injectedDelays, 1);
+});
+
+test('metrics in Prometheus format, per backend and status class', async (t) => {
+  const a = await backend('a', (_req, res) => {
+    res.writeHead(404, { 'x-app-version': 'v9' });
+    res.end();
+  });
+  t.after(a.close);
+  const r = await router(t);
+  await r.setGroups([{ name: 'stable', weight: 100, backends: [{ ...a.backend, version: 'v9' }] }]);
+  await get(r.url);
+  const text = await r.prometheus();
+  assert.match(text, /cutover_router_requests_total\{service="web",group="stable",backend="a",version="v9",code_class="4xx"\} 1/);
+  assert.match(text, /cutover_router_request_duration_seconds_count\{service="web",group="stable",backend="a",version="v9",code_class="4xx"\} 1/);
+  assert.match(text, /cutover_router_group_weight\{service="web",group="stable"\} 100/);
+  assert.ok(r.registry);
+});
