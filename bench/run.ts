@@ -3,6 +3,7 @@
 // reports/bench/<name>.json.
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   services: async () => (await import('./services.ts')).benchServices(),
+  router: async () => (await import('./router.ts')).benchRouter(),
 };
 
 const requested = process.argv.slice(2);
