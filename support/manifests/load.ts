@@ -45,7 +45,7 @@ export interface KindRegistry {
   ignoredFields?: Record<string, string>;
 }
 
-function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]): number | undefined {
+export function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]): number | undefined {
   // The line of the deepest part of the path that exists (a field's key, an
   // array's item); a missing field points at its parent.
   for (let n = path.length; n > 0; n--) {
@@ -60,7 +60,7 @@ function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]):
   return isNode(root) && root.range ? counter.linePos(root.range[0]).line : undefined;
 }
 
-const pathText = (path: (string | number | symbol)[]) =>
+export const pathText = (path: (string | number | symbol)[]) =>
   path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc === '' ? String(p) : `${acc}.${String(p)}`), '');
 
 /** Keys present in `value` that `schema` does not describe, as paths with `[]` for array indexes. */
