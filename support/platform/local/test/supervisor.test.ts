@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDataDir } from '../../../../services/common/testing.ts';
+import { ImageCatalog, type Runnable } from '../catalog.ts';
+import { Supervisor } from '../supervisor.ts';
+
+const catalog = new ImageCatalog();
+const demo = (tag = 'blue') => catalog.resolve(`argoproj/rollouts-demo:${tag}`);
+const script = (code: string): Runnable => ({ image: 'test', command: [process.execPath, '-e', code], env: {}, cwd: process.cwd(), portEnv: 'PORT', source: 'test' });
+/** Running, and not a zombie waiting for a parent that does not reap it. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+test('a replica starts on a free port, becomes ready by its probe, and its output is kept', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const r = await supervisor.start({ name: 'demo-1', runnable: demo(), env: { DATA_DIR: tempDataDir('sup'), RATE_LIMIT_PER_MINUTE: '0' }, readiness: { periodMs: 100 } });
+  assert.equal(r.state, 'ready');
+  assert.equal(await (await fetch(`${r.url}/color`)).text(), '"blue"');
+  assert.ok(r.logs.some((l) => /stdout \[demo blue\] listening on/.test(l)), r.logs.join('\n'));
+  assert.deepEqual(supervisor.events.map((e) => e.type), ['Started', 'Ready']);
+  assert.deepEqual(await supervisor.stop('demo-1'), { killed: false });
+  assert.equal(r.state, 'stopped');
+  assert.ok(!alive(r.pid as number));
+  await assert.rejects(fetch(`${r.url}/color`));
+});
+
+test('a replica that dies is restarted, on a new port, and becomes ready again', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const r = await supervisor.start({ name: 'demo-2', runnable: demo('green'), env: { DATA_DIR: tempDataDir('sup') }, readiness: { periodMs: 100 } });
+  const firstPid = r.pid as number;
+  process.kill(firstPid, 'SIGKILL');
+  await once(r, 'event'); // Exited
+  await r.waitReady(15_000);
+  assert.equal(r.restarts, 1);
+  assert.notEqual(r.pid, firstPid);
+  assert.deepEqual(supervisor.events.map((e) => e.type), ['Started', 'Ready', 'Exited', 'Restarting', 'Started', 'Ready']);
+  assert.match(supervisor.events[2]?.message ?? '', /exited unexpectedly with signal SIGKILL/);
+});
+
+test('SIGTERM first; a process that ignores it is killed after the grace period', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const stubborn = script(
+    "process.on('SIGTERM', () => console.log('ignoring SIGTERM')); require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT, '127.0.0.1')",
+  );
+  const r = await supervisor.start({ name: 'stubborn', runnable: stubborn, readiness: { path: '/' }, terminationGraceMs: 300 });
+  const started = performance.now();
+  assert.deepEqual(await supervisor.stop('stubborn'), { killed: true });
+  assert.ok(performance.now() - started >= 250);
+  assert.ok(r.logs.some((l) => l.includes('ignoring SIGTERM')));
+  assert.equal(supervisor.events.at(-2)?.type, 'Killed');
+  assert.ok(!alive(r.pid as number));
+});
+
+test('not ready in time, or exiting before ready: a clear error with the last output, and nothing left running', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const never = script("require('http').createServer((q, s) => { s.statusCode = 503; s.end() }).listen(process.env.PORT, '127.0.0.1'); console.log('up but never ready')");
+  await assert.rejects(
+    supervisor.start({ name: 'never', runnable: never, startTimeoutMs: 500, terminationGraceMs: 200 }),
+    /replica never was not ready within 500 ms \(state starting, probe GET http:\/\/127\.0\.0\.1:\d+\/ready\); last output:\n.*up but never ready/,
+  );
+  assert.equal(supervisor.replicas.size, 0);
+  const broken = script("console.error('config missing'); process.exit(3)");
+  await assert.rejects(supervisor.start({ name: 'broken', runnable: broken, restartPolicy: 'Never' }), /replica broken exited before it was ready; last output:\n.*stderr config missing/);
+  await assert.rejects(supervisor.start({ name: 'dup', runnable: broken, restartPolicy: 'Never' }).then(() => supervisor.start({ name: 'dup', runnable: broken })), /exited before it was ready/);
+});
+
+test('an unready replica is noticed by its probe', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const flaky = script(
+    "let ok = true; require('http').createServer((q, s) => { if (q.url === '/toggle') { ok = !ok; return s.end() } s.statusCode = ok ? 200 : 500; s.end() }).listen(process.env.PORT, '127.0.0.1')",
+  );
+  const r = await supervisor.start({ name: 'flaky', runnable: flaky, readiness: { path: '/ready', periodMs: 50, failureThreshold: 2 } });
+  await fetch(`${r.url}/toggle`);
+  await once(r, 'state');
+  assert.equal(r.state, 'unready');
+  await fetch(`${r.url}/toggle`);
+  await once(r, 'state');
+  assert.equal(r.state, 'ready');
+  assert.deepEqual(supervisor.events.map((e) => e.type), ['Started', 'Ready', 'Unready', 'Ready']);
+  await assert.rejects(supervisor.start({ name: 'flaky', runnable: flaky }), /a replica named flaky already runs/);
+});
+
+test('when the run itself exits, its replicas go with it', async () => {
+  const runner = fileURLToPath(new URL('./fixtures/exiting-runner.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', runner], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  await once(child, 'exit');
+  const pid = Number(/replica pid (\d+)/.exec(out)?.[1]);
+  assert.ok(pid > 0, out);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(alive(pid), false, `replica ${pid} outlived its runner`);
+});
