@@ -8,6 +8,7 @@ import { Agent, request as undiciRequest } from 'undici';
 
 export interface LoadRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** Path and query, starting with "/". */
   path: string;
   headers?: Record<string, string>;
   body?: string;
@@ -114,19 +115,19 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
   let completed = 0;
   let failed = 0;
   let skipped = 0;
-  let inFlight = 0;
+  /** Requests in flight. */
   const pending = new Set<Promise<void>>();
+  const origin = new URL(target).origin;
 
   const fire = (i: number, scheduledAt: number) => {
-    if (inFlight >= maxInFlight) {
+    if (pending.size >= maxInFlight) {
       skipped++;
       return;
     }
     const spec = makeRequest(i);
     sent++;
-    inFlight++;
     lag.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
-    const done = undiciRequest(new URL(spec.path, target), {
+    const done = undiciRequest(origin + spec.path, {
       dispatcher: agent,
       method: spec.method ?? 'GET',
       headers: spec.headers,
@@ -148,7 +149,6 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
         inc(errors, err.code ?? err.name);
       })
       .finally(() => {
-        inFlight--;
         pending.delete(done);
       });
     pending.add(done);
@@ -166,7 +166,7 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
     }
     if (options.onProgress && now - lastProgress >= 1000) {
       lastProgress = now;
-      options.onProgress({ elapsedMs: now - start, sent, completed, failed, inFlight });
+      options.onProgress({ elapsedMs: now - start, sent, completed, failed, inFlight: pending.size });
     }
     const wait = start + next * intervalMs - performance.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(wait, 5))));

@@ -16,6 +16,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+// The same even spread as the services' fault knobs, so a share means the same thing in both.
+import { EvenShare } from '../../services/common/faults.ts';
 
 export interface Backend {
   /** Unique within the router, e.g. the replica's name. */
@@ -89,6 +91,8 @@ interface BackendState {
   inFlight: Set<http.ClientRequest>;
   sockets: Set<Duplex>;
   stats: BackendStats;
+  /** Metric children per status class, labelled once instead of on every request. */
+  recorders: Map<StatusClass, { requests: { inc(): void }; duration: { observe(v: number): void } }>;
   drained?: () => void;
 }
 
@@ -97,6 +101,7 @@ interface GroupState {
   weight: number;
   current: number;
   next: number;
+  /** Always active: setGroups drains every backend it no longer lists. */
   backends: BackendState[];
 }
 
@@ -106,19 +111,11 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-en
 type StatusClass = keyof BackendStats['byClass'];
 const classOf = (status: number) => `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as StatusClass;
 
-/** Evenly spread share of events, as in the services' fault knobs: 0.5 is every second one. */
-class EvenShare {
-  private owed = 0;
-  constructor(private share: number) {}
-  next(): boolean {
-    if (this.share <= 0) return false;
-    this.owed += this.share;
-    if (this.owed >= 1 - 1e-9) {
-      this.owed -= 1;
-      return true;
-    }
-    return false;
-  }
+/** A response's status line and headers as raw HTTP, for a socket taken over by an upgrade. */
+function rawHead(res: http.IncomingMessage): string {
+  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`];
+  for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 export class ServiceRouter {
@@ -141,20 +138,22 @@ export class ServiceRouter {
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
     const registry = options.registry ?? new Registry();
     const labelNames = ['service', 'group', 'backend', 'version', 'code_class'] as const;
+    // Routers sharing a registry share its metrics, told apart by the service label.
+    const shared = <M>(name: string, create: () => M) => (registry.getSingleMetric(name) as M | undefined) ?? create();
     this.metrics = {
       registry,
-      requests: (registry.getSingleMetric('cutover_router_requests_total') as Counter<(typeof labelNames)[number]>) ??
-        new Counter({ name: 'cutover_router_requests_total', help: 'Requests proxied by the cutover router, by backend and status class', labelNames, registers: [registry] }),
-      duration: (registry.getSingleMetric('cutover_router_request_duration_seconds') as Histogram<(typeof labelNames)[number]>) ??
+      requests: shared('cutover_router_requests_total', () =>
+        new Counter({ name: 'cutover_router_requests_total', help: 'Requests proxied by the cutover router, by backend and status class', labelNames, registers: [registry] })),
+      duration: shared('cutover_router_request_duration_seconds', () =>
         new Histogram({
           name: 'cutover_router_request_duration_seconds',
           help: 'Time from receiving a request to the end of its response, by backend',
           labelNames,
           buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5],
           registers: [registry],
-        }),
-      weight: (registry.getSingleMetric('cutover_router_group_weight') as Gauge<'service' | 'group'>) ??
-        new Gauge({ name: 'cutover_router_group_weight', help: 'Traffic weight of each backend group', labelNames: ['service', 'group'], registers: [registry] }),
+        })),
+      weight: shared('cutover_router_group_weight', () =>
+        new Gauge({ name: 'cutover_router_group_weight', help: 'Traffic weight of each backend group', labelNames: ['service', 'group'], registers: [registry] })),
     };
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
@@ -235,8 +234,11 @@ export class ServiceRouter {
   private backendState(backend: Backend, group: string): BackendState {
     const existing = this.backends.get(backend.id);
     if (existing && existing.state === 'active') {
-      existing.group = group;
-      existing.stats.group = group;
+      if (existing.group !== group) {
+        existing.group = group;
+        existing.stats.group = group;
+        existing.recorders.clear();
+      }
       return existing;
     }
     const state: BackendState = {
@@ -257,6 +259,7 @@ export class ServiceRouter {
         requests: 0,
         byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, error: 0 },
       },
+      recorders: new Map(),
     };
     this.backends.set(backend.id, state);
     return state;
@@ -288,23 +291,38 @@ export class ServiceRouter {
     if (b.state === 'draining' && b.inFlight.size === 0 && b.sockets.size === 0) b.drained?.();
   }
 
-  /** Smooth weighted round-robin over groups with a backend; round-robin inside the group. */
+  /**
+   * Smooth weighted round-robin over groups with a backend; round-robin inside
+   * the group. `exclude` (a backend that just refused) is only set on a retry.
+   */
   private pick(exclude?: BackendState): BackendState | undefined {
-    const candidates = this.groups.filter((g) => g.weight > 0 && g.backends.some((b) => b.state === 'active' && b !== exclude));
-    if (candidates.length === 0) return undefined;
     let total = 0;
     let best: GroupState | undefined;
-    for (const g of candidates) {
+    for (const g of this.groups) {
+      if (g.weight === 0 || g.backends.length === 0 || (g.backends.length === 1 && g.backends[0] === exclude)) continue;
       g.current += g.weight;
       total += g.weight;
       if (best === undefined || g.current > best.current) best = g;
     }
-    const group = best as GroupState;
-    group.current -= total;
-    const usable = group.backends.filter((b) => b.state === 'active' && b !== exclude);
-    const chosen = usable[group.next % usable.length] as BackendState;
-    group.next = (group.next + 1) % Math.max(usable.length, 1);
+    if (best === undefined) return undefined;
+    best.current -= total;
+    const usable = exclude === undefined ? best.backends : best.backends.filter((b) => b !== exclude);
+    const chosen = usable[best.next % usable.length] as BackendState;
+    best.next = (best.next + 1) % usable.length;
     return chosen;
+  }
+
+  /** Counts a finished request (and its duration, when it got an answer) for a backend. */
+  private record(b: BackendState, cls: StatusClass, startedAt?: number): void {
+    b.stats.byClass[cls]++;
+    let recorder = b.recorders.get(cls);
+    if (recorder === undefined) {
+      const labels = { service: this.service, group: b.group, backend: b.backend.id, version: b.backend.version ?? 'unknown', code_class: cls };
+      recorder = { requests: this.metrics.requests.labels(labels), duration: this.metrics.duration.labels(labels) };
+      b.recorders.set(cls, recorder);
+    }
+    recorder.requests.inc();
+    if (startedAt !== undefined) recorder.duration.observe((performance.now() - startedAt) / 1000);
   }
 
   private forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
@@ -340,6 +358,12 @@ export class ServiceRouter {
     }
     // Buffer nothing: the body streams once, so a retry is only possible before it was sent.
     const retryable = IDEMPOTENT.has(req.method ?? 'GET') && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0') && req.headers['transfer-encoding'] === undefined;
+    const headers = this.forwardedHeaders(req);
+    let current: http.ClientRequest | undefined;
+    // The client went away: stop the upstream request too.
+    res.on('close', () => {
+      if (!res.writableFinished) current?.destroy();
+    });
     const attempt = (b: BackendState, retriesLeft: number) => {
       b.stats.requests++;
       const upstream = http.request({
@@ -348,14 +372,11 @@ export class ServiceRouter {
         port: b.target.port,
         method: req.method,
         path: req.url,
-        headers: this.forwardedHeaders(req),
+        headers,
         timeout: this.upstreamTimeoutMs,
       });
+      current = upstream;
       b.inFlight.add(upstream);
-      // The client went away: stop the upstream request too.
-      res.on('close', () => {
-        if (!res.writableFinished) upstream.destroy();
-      });
       let answered = false;
       const done = () => {
         b.inFlight.delete(upstream);
@@ -369,10 +390,7 @@ export class ServiceRouter {
         res.writeHead(status, headers);
         upstreamRes.pipe(res);
         upstreamRes.on('end', () => {
-          b.stats.byClass[classOf(status)]++;
-          const labels = { service: this.service, group: b.group, backend: b.backend.id, version: b.backend.version ?? 'unknown', code_class: classOf(status) };
-          this.metrics.requests.inc(labels);
-          this.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+          this.record(b, classOf(status), started);
           done();
         });
         upstreamRes.on('error', () => {
@@ -397,9 +415,7 @@ export class ServiceRouter {
             return;
           }
         }
-        b.stats.byClass.error++;
-        const labels = { service: this.service, group: b.group, backend: b.backend.id, version: b.backend.version ?? 'unknown', code_class: 'error' };
-        this.metrics.requests.inc(labels);
+        this.record(b, 'error');
         if (!res.headersSent) {
           res.writeHead(502, { 'content-type': 'application/json', 'x-cutover-router': this.service });
           res.end(JSON.stringify({ error: `backend ${b.backend.id} of service "${this.service}" failed: ${err.message}` }));
@@ -426,10 +442,8 @@ export class ServiceRouter {
     const upstream = http.request({ hostname: b.target.hostname, port: b.target.port, method: req.method, path: req.url, headers });
     b.stats.requests++;
     upstream.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
-      b.stats.byClass['1xx']++;
-      const lines = [`HTTP/1.1 101 ${upstreamRes.statusMessage ?? 'Switching Protocols'}`];
-      for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) lines.push(`${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}`);
-      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      this.record(b, '1xx');
+      socket.write(rawHead(upstreamRes));
       if (upstreamHead.length > 0) socket.write(upstreamHead);
       if (head.length > 0) upstreamSocket.write(head);
       // A WebSocket holds its backend until it closes, or the drain timeout cuts it.
@@ -448,14 +462,12 @@ export class ServiceRouter {
     });
     upstream.on('response', (upstreamRes) => {
       // The backend refused to upgrade: pass its answer on.
-      b.stats.byClass[classOf(upstreamRes.statusCode ?? 502)]++;
-      const lines = [`HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage ?? ''}`];
-      for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) lines.push(`${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}`);
-      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      this.record(b, classOf(upstreamRes.statusCode ?? 502));
+      socket.write(rawHead(upstreamRes));
       upstreamRes.pipe(socket);
     });
     upstream.on('error', () => {
-      b.stats.byClass.error++;
+      this.record(b, 'error');
       socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     });
     upstream.end();
