@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServiceConfig, type ServiceConfig } from './config.ts';
 import { startService } from './lifecycle.ts';
+
+export { freePort } from './ports.ts';
 import type { BuiltService, ServiceDefinition } from './service.ts';
 
 export interface TestService {
@@ -61,19 +63,6 @@ export async function call(
     json = undefined;
   }
   return { status: response.status, headers: response.headers, json, text };
-}
-
-/** A port that was free a moment ago, for programs that cannot listen on port 0 and report back. */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface ServiceProcess {

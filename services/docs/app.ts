@@ -14,8 +14,8 @@ import { page } from '../common/html.ts';
 import type { BuiltService, ServiceDefinition } from '../common/service.ts';
 import { HttpError, parseInput } from '../common/validation.ts';
 import type { ClientMessage } from './client/ot-client.ts';
-import { CAN_EDIT, SessionHub, type Session } from './hub.ts';
-import { DOCS_MIGRATIONS, DocumentStore, type Role } from './store.ts';
+import { SessionHub, type Session } from './hub.ts';
+import { DOCS_MIGRATIONS, DocumentStore, may, type Action } from './store.ts';
 
 const UserId = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected a user id of 1 to 64 letters, digits or "_.@-"');
 const DocParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected a document id') });
@@ -84,12 +84,10 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
   const store = new DocumentStore(db);
   await app.register(websocket, { options: { maxPayload: 256 * 1024 } });
 
-  const access = (id: string, user: string, allowed: Role[]) => {
+  const access = (id: string, user: string, action: Action) => {
     const role = store.roleOf(id, user);
-    if (store.version(id) === undefined) throw new HttpError(404, `no document "${id}"`);
-    if (role === undefined || !allowed.includes(role)) {
-      throw new HttpError(403, `user "${user}" may not ${allowed.includes('viewer') ? 'read' : 'edit'} document "${id}"`);
-    }
+    if (role === undefined) throw new HttpError(404, `no document "${id}"`);
+    if (role === null || !may(role, action)) throw new HttpError(403, `user "${user}" may not ${action} document "${id}"`);
     return role;
   };
 
@@ -108,7 +106,7 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
   app.get('/api/documents/:id', async (request) => {
     const user = userOf(request);
     const { id } = parseInput(DocParam, request.params, 'path');
-    const role = access(id, user, ['owner', 'editor', 'viewer']);
+    const role = access(id, user, 'read');
     return { ...store.get(id), role };
   });
 
@@ -116,7 +114,7 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
     const user = userOf(request);
     const { id } = parseInput(DocParam, request.params, 'path');
     const body = parseInput(UpdateBody, request.body, 'body');
-    access(id, user, CAN_EDIT);
+    access(id, user, 'edit');
     const applied = store.submit(id, { user, baseVersion: body.baseVersion, op: body.ops });
     hub.deliver(id);
     return { version: applied.version, ops: applied.op };
@@ -126,7 +124,7 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
     const user = userOf(request);
     const { id } = parseInput(DocParam, request.params, 'path');
     const body = parseInput(ShareBody, request.body, 'body');
-    access(id, user, ['owner']);
+    access(id, user, 'share');
     store.share(id, body.user, body.role);
     return { id, user: body.user, role: body.role };
   });
@@ -136,7 +134,7 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
     try {
       const { id } = parseInput(DocParam, request.params, 'path');
       const { user } = parseInput(SocketQuery, request.query, 'query');
-      const role = access(id, user, ['owner', 'editor', 'viewer']);
+      const role = access(id, user, 'read');
       session = hub.open(id, user, role, (message) => socket.send(JSON.stringify(message)));
     } catch (err) {
       socket.send(JSON.stringify({ type: 'error', message: (err as Error).message }));

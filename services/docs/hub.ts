@@ -3,9 +3,7 @@
 // Delivery reads the op log, so a session on this process also receives ops
 // that another process (the other colour during a cutover) applied.
 import type { ClientMessage, ServerMessage } from './client/ot-client.ts';
-import type { DocumentStore, Role } from './store.ts';
-
-const CAN_EDIT: Role[] = ['owner', 'editor'];
+import { may, type DocumentStore, type Role } from './store.ts';
 
 export class Session {
   /** The last version this session has been sent; -1 until it said hello. */
@@ -38,7 +36,7 @@ export class Session {
       }
       return;
     }
-    if (!CAN_EDIT.includes(this.role)) {
+    if (!may(this.role, 'edit')) {
       this.send({ type: 'error', message: `user "${this.user}" may not edit`, seq: message.seq });
       return;
     }
@@ -85,4 +83,3 @@ export class SessionHub {
   }
 }
 
-export { CAN_EDIT };

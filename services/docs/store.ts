@@ -43,6 +43,15 @@ export const DOCS_MIGRATIONS: Migration[] = [
 ];
 
 export type Role = 'owner' | 'editor' | 'viewer';
+export type Action = 'read' | 'edit' | 'share';
+
+const PERMITTED: Record<Action, Role[]> = {
+  read: ['owner', 'editor', 'viewer'],
+  edit: ['owner', 'editor'],
+  share: ['owner'],
+};
+
+export const may = (role: Role, action: Action) => PERMITTED[action].includes(role);
 
 export interface DocumentSnapshot {
   id: string;
@@ -84,17 +93,13 @@ export class DocumentStore {
       | undefined;
   }
 
-  version(id: string): number | undefined {
-    return this.db.prepare('SELECT version FROM documents WHERE id = ?').pluck().get(id) as number | undefined;
-  }
-
-  roleOf(id: string, user: string): Role | undefined {
-    const doc = this.get(id);
-    if (doc === undefined) return undefined;
-    if (doc.owner === user) return 'owner';
-    return this.db.prepare('SELECT role FROM shares WHERE doc_id = ? AND user_id = ?').pluck().get(id, user) as
-      | Role
-      | undefined;
+  /** The user's role on a document: null when it is not shared with them, undefined when there is no such document. */
+  roleOf(id: string, user: string): Role | null | undefined {
+    const row = this.db
+      .prepare('SELECT d.owner AS owner, s.role AS role FROM documents d LEFT JOIN shares s ON s.doc_id = d.id AND s.user_id = ? WHERE d.id = ?')
+      .get(user, id) as { owner: string; role: Role | null } | undefined;
+    if (row === undefined) return undefined;
+    return row.owner === user ? 'owner' : row.role;
   }
 
   share(id: string, user: string, role: 'viewer' | 'editor'): void {

@@ -8,12 +8,10 @@ import { Agent, request } from 'undici';
 import { spawnServiceProcess } from '../testing.ts';
 
 const entry = fileURLToPath(new URL('../../run.ts', import.meta.url));
-const spawnService = spawnServiceProcess;
-
 test('SIGTERM under load: every request sent before it succeeds, and the process exits 0', async (t) => {
   // The grace period covers the race of a request sent on a kept-alive
   // connection at the instant the server closes it as idle.
-  const { child, url, exited } = await spawnService('demo', {
+  const { child, url, exited } = await spawnServiceProcess('demo', {
     APP_VERSION: 'blue',
     FAULT_LATENCY_MS: '300',
     DRAIN_TIMEOUT_MS: '5000',
@@ -58,7 +56,7 @@ test('SIGTERM under load: every request sent before it succeeds, and the process
 });
 
 test('the drain timeout bounds shutdown: a request slower than it is cut', async (t) => {
-  const { child, url, exited } = await spawnService('demo', { APP_VERSION: 'blue', FAULT_LATENCY_MS: '5000', DRAIN_TIMEOUT_MS: '300' });
+  const { child, url, exited } = await spawnServiceProcess('demo', { APP_VERSION: 'blue', FAULT_LATENCY_MS: '5000', DRAIN_TIMEOUT_MS: '300' });
   t.after(() => child.kill('SIGKILL'));
   const slow = fetch(`${url}/color`).then(
     () => 'answered',

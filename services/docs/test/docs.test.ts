@@ -59,7 +59,9 @@ test('permissions: identity required; viewers read, editors edit, only owners sh
   assert.deepEqual((await share('owner', 'vic', 'viewer')).json, { id, user: 'vic', role: 'viewer' });
   assert.equal((await read('vic')).json.role, 'viewer');
   assert.equal((await edit('vic')).status, 403);
-  assert.equal((await share('vic', 'vic', 'editor')).status, 403);
+  const refused = await share('vic', 'vic', 'editor');
+  assert.equal(refused.status, 403);
+  assert.equal(refused.json.error, `user "vic" may not share document "${id}"`);
   assert.equal((await share('owner', 'vic', 'editor')).status, 200);
   assert.equal((await edit('vic')).status, 200);
   assert.equal((await share('owner', 'eve', 'admin')).json.fields[0].field, 'body.role');

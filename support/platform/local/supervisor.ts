@@ -5,7 +5,7 @@
 // Nothing outlives the run: children are killed when this process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
+import { freePort } from '../../../services/common/ports.ts';
 import type { Runnable } from './catalog.ts';
 
 export interface ReadinessProbe {
@@ -69,17 +69,6 @@ function installExitHook(): void {
   });
 }
 
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export class Replica extends EventEmitter {
   state: ReplicaState = 'starting';
   port = 0;
@@ -128,7 +117,7 @@ export class Replica extends EventEmitter {
 
   /** Starts the process (again, after a crash) on a fresh port. */
   async launch(): Promise<void> {
-    this.port = await freeLoopbackPort();
+    this.port = await freePort();
     const { runnable } = this.spec;
     const [command, ...args] = runnable.command as [string, ...string[]];
     const child = spawn(command, args, {
