@@ -6,11 +6,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { freePort, spawnServiceProcess } from '../services/common/testing.ts';
+import { freePort, spawnServiceProcess, tempDataDir } from '../services/common/testing.ts';
 import { runOpenModelLoad, type LatencySummary } from '../support/traffic/load.ts';
 
 async function saturate(url: string, seconds: number, connections = 64): Promise<number> {
@@ -34,7 +33,7 @@ async function saturate(url: string, seconds: number, connections = 64): Promise
 /** HAProxy in front of the same backend, as the reference for what a proxy costs here. */
 async function startHaproxy(backendUrl: string) {
   const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-bench-haproxy-'));
+  const dir = tempDataDir('bench-haproxy');
   const backend = new URL(backendUrl);
   const config = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { call, spawnServiceProcess, type ServiceProcess } from '../services/common/testing.ts';
+import { call, spawnServiceProcess, tempDataDir, type ServiceProcess } from '../services/common/testing.ts';
 import { runOpenModelLoad, type LoadRequest, type LoadResult } from '../support/traffic/load.ts';
 
 interface ServiceBench {
@@ -25,7 +25,7 @@ const json = (method: LoadRequest['method'], p: string, body: unknown, headers: 
 });
 
 function bigFeed(items: number): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-bench-feed-')), 'feed.xml');
+  const file = path.join(tempDataDir('bench-feed'), 'feed.xml');
   const entries = Array.from(
     { length: items },
     (_, i) =>

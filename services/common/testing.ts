@@ -20,8 +20,18 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh directory under the system temp dir, removed when this process exits. */
 export function tempDataDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `cutover-${label}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cutover-${label}-`));
+  if (tempDirs.length === 0) {
+    process.on('exit', () => {
+      for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+    });
+  }
+  tempDirs.push(dir);
+  return dir;
 }
 
 export async function startTestService(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDataDir } from '../../../services/common/testing.ts';
 import { parseDuration } from '../duration.ts';
 import { CUTOVER_KINDS } from '../kinds.ts';
 import { loadManifestFiles, loadManifestText, ManifestError } from '../load.ts';
@@ -109,7 +109,7 @@ test('YAML syntax errors, non-mappings and missing kinds', () => {
 });
 
 test('several files: every problem of every file at once; unreadable files named', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-manifests-'));
+  const dir = tempDataDir('manifests');
   fs.writeFileSync(path.join(dir, 'a.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 0}]}\n');
   assert.throws(
     () => loadManifestFiles([path.join(dir, 'a.yaml'), path.join(dir, 'missing.yaml')], CUTOVER_KINDS),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDataDir } from '../../../../services/common/testing.ts';
 import { ImageCatalog, parseImageRef } from '../catalog.ts';
 
 test('image references: repository, tag (latest by default), registry hosts, digests', () => {
@@ -35,7 +35,7 @@ test('an unknown image lists what is known and how to add it', () => {
 });
 
 test('user entries from cutover.config.yaml, with {{tag}} filled in; they win over built-ins', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-catalog-'));
+  const dir = tempDataDir('catalog');
   const file = path.join(dir, 'cutover.config.yaml');
   fs.writeFileSync(
     file,
@@ -54,7 +54,7 @@ test('user entries from cutover.config.yaml, with {{tag}} filled in; they win ov
 });
 
 test('a bad config names the file, line and field', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-catalog-'));
+  const dir = tempDataDir('catalog');
   const file = path.join(dir, 'cutover.config.yaml');
   fs.writeFileSync(file, 'images:\n  - image: myorg/api\n    command: []\n    portEnv: lower\n');
   assert.throws(() => ImageCatalog.fromFile(file), (err: Error) => err.message.includes(`${file}:3 (document 1) images[0].command: expected the command`) && err.message.includes(`${file}:4 (document 1) images[0].portEnv: expected an environment variable name`));
