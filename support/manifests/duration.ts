@@ -21,3 +21,24 @@ export const DURATION_FORMS = 'a duration such as 30s, 5m, 1h30m or 250ms (or a 
 export const Duration = z
   .union([z.number(), z.string()])
   .refine((v) => parseDuration(v) !== undefined, { message: `expected ${DURATION_FORMS}` });
+
+/**
+ * CUTOVER_TIME_SCALE: every pause, interval, delay and deadline of the local
+ * platform is multiplied by it (0.05 makes a 2-minute pause take 6 s).
+ */
+export function timeScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.CUTOVER_TIME_SCALE;
+  if (text === undefined || text.trim() === '') return 1;
+  const scale = Number(text);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) {
+    throw new Error(`CUTOVER_TIME_SCALE="${text}": expected a number greater than 0 and at most 10, e.g. 0.05 to run a 2-minute pause in 6 s`);
+  }
+  return scale;
+}
+
+/** A manifest duration in milliseconds at a time scale. */
+export function scaledMs(value: string | number, scale: number): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new Error(`"${value}" is not ${DURATION_FORMS}`);
+  return ms * scale;
+}
