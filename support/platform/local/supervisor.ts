@@ -69,6 +69,13 @@ function installExitHook(): void {
   });
 }
 
+/** Makes sure a child (in its own process group) is killed if this process exits first. */
+export function killOnExit(child: ChildProcess): void {
+  LIVE.add(child);
+  installExitHook();
+  child.once('exit', () => LIVE.delete(child));
+}
+
 export class Replica extends EventEmitter {
   state: ReplicaState = 'starting';
   port = 0;
@@ -128,8 +135,7 @@ export class Replica extends EventEmitter {
       detached: true,
     });
     this.child = child;
-    LIVE.add(child);
-    installExitHook();
+    killOnExit(child);
     child.stdout?.on('data', (c: Buffer) => this.log('stdout', c));
     child.stderr?.on('data', (c: Buffer) => this.log('stderr', c));
     child.once('error', (err) => this.log('spawn', Buffer.from(err.message)));
@@ -142,7 +148,6 @@ export class Replica extends EventEmitter {
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    LIVE.delete(child);
     clearTimeout(this.probeTimer);
     if (this.child !== child) return;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
