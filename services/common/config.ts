@@ -69,6 +69,8 @@ export interface ServiceDefaults {
   impliedFaults?: (version: string) => FaultKnobs;
   /** The version when APP_VERSION is unset. */
   defaultVersion?: string;
+  /** RATE_LIMIT_PER_MINUTE when unset (100 unless the service says otherwise). */
+  defaultRateLimitPerMinute?: number;
 }
 
 export function readServiceConfig(
@@ -78,7 +80,11 @@ export function readServiceConfig(
   defaults: ServiceDefaults = {},
 ): ServiceConfig {
   const implied = defaults.impliedFaults ?? faultsFromVersion;
-  const parsed = ServiceEnvSchema.safeParse({ APP_VERSION: defaults.defaultVersion, ...env });
+  const parsed = ServiceEnvSchema.safeParse({
+    APP_VERSION: defaults.defaultVersion,
+    ...(defaults.defaultRateLimitPerMinute !== undefined ? { RATE_LIMIT_PER_MINUTE: String(defaults.defaultRateLimitPerMinute) } : {}),
+    ...env,
+  });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0]);

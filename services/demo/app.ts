@@ -64,6 +64,8 @@ export const demo: ServiceDefinition = {
   name: 'demo',
   defaultPort: 8080,
   defaultVersion: 'blue',
+  // Like argoproj/rollouts-demo, which has no rate limit: rollouts of it are driven with load.
+  defaultRateLimitPerMinute: 0,
   impliedFaults: demoFaults,
   build: (config) => buildDemo(config),
 };

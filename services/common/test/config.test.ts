@@ -41,3 +41,8 @@ test('a bad value names the variable, the value and what was expected', () => {
   );
   assert.throws(() => readServiceConfig('x', 1, { APP_VERSION: 'bad tag!' }), /APP_VERSION="bad tag!": expected an image tag/);
 });
+
+test('a service may change the default rate limit; the environment still wins', () => {
+  assert.equal(readServiceConfig('demo', 1, {}, { defaultRateLimitPerMinute: 0 }).rateLimitPerMinute, 0);
+  assert.equal(readServiceConfig('demo', 1, { RATE_LIMIT_PER_MINUTE: '50' }, { defaultRateLimitPerMinute: 0 }).rateLimitPerMinute, 50);
+});

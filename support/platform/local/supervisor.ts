@@ -267,11 +267,16 @@ export class Replica extends EventEmitter {
 export class Supervisor {
   readonly replicas = new Map<string, Replica>();
   readonly events: ReplicaEvent[] = [];
+  /** Told of every replica event as it happens. */
+  onEvent: ((e: ReplicaEvent) => void) | undefined;
 
   /** Starts a replica and waits until it is ready. */
   async start(spec: ReplicaSpec): Promise<Replica> {
     if (this.replicas.has(spec.name)) throw new Error(`a replica named ${spec.name} already runs`);
-    const replica = new Replica(spec, (e) => this.events.push(e));
+    const replica = new Replica(spec, (e) => {
+      this.events.push(e);
+      this.onEvent?.(e);
+    });
     this.replicas.set(spec.name, replica);
     await replica.launch();
     try {

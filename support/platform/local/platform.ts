@@ -1,0 +1,454 @@
+// The local platform: Argo Rollouts manifests run on this machine. Each
+// Service is a listener of the cutover router; each pod is a process from
+// the image catalog, started by the supervisor; each Rollout has a rollout
+// controller that moves traffic the way Argo does; analysis runs against the
+// real Services (and a real Prometheus when a template asks for one).
+//
+// Like Kubernetes endpoints, a Service only sends traffic to replicas that
+// pass their readiness probe: a replica that turns unready or crashes leaves
+// its group until it is ready again.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import type { AnalysisTemplate } from '../../analysis/model.ts';
+import { jobProvider } from '../../analysis/providers/job.ts';
+import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
+import { webProvider } from '../../analysis/providers/web.ts';
+import { AnalysisRun } from '../../analysis/run.ts';
+import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
+import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
+import type { Service } from '../../manifests/service.ts';
+import { RolloutController, type AnalysisLauncher, type AnalysisRequest, type AnalysisRunHandle, type AnalysisRunPhase, type RolloutWorkloads } from '../../rollout/controller.ts';
+import type { Rollout } from '../../rollout/model.ts';
+import type { Revision } from '../../rollout/revision.ts';
+import { selectsRollout, serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
+import { ServiceRouter, type RouterStats } from '../../traffic/router.ts';
+import { ServiceAddresses } from './addresses.ts';
+import { ImageCatalog, parseImageRef } from './catalog.ts';
+import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
+import { Supervisor, type Replica, type ReplicaSpec } from './supervisor.ts';
+
+export interface LocalPlatformOptions {
+  catalog?: ImageCatalog;
+  /** CUTOVER_TIME_SCALE: pauses, analysis intervals, delays and deadlines are multiplied by it. */
+  timeScale?: number;
+  /** The namespace of manifests that name none. */
+  namespace?: string;
+  /**
+   * Where each Rollout's replicas keep their data: <dataDir>/<rollout>, shared
+   * by every version like a persistent volume. Default: a temporary directory
+   * removed at close.
+   */
+  dataDir?: string;
+  /** Progress lines for people (starting replicas, switching traffic...). */
+  log?: (line: string) => void;
+  /** How long a removed backend may finish its requests (and WebSockets). */
+  drainTimeoutMs?: number;
+  prometheusBinary?: string;
+}
+
+export interface PlatformEvent {
+  at: string;
+  source: string;
+  reason: string;
+  message: string;
+}
+
+interface RevisionSet {
+  revision: Revision;
+  desired: number;
+  replicas: Replica[];
+  /** Replicas being removed: out of routing, still finishing their requests. */
+  leaving: Set<Replica>;
+  queue: Promise<void>;
+}
+
+interface RolloutEntry {
+  controller: RolloutController;
+  sets: Map<string, RevisionSet>;
+  plan?: TrafficPlan;
+}
+
+const randomSuffix = () => Math.random().toString(36).slice(2, 7);
+
+export class LocalPlatform {
+  readonly supervisor = new Supervisor();
+  readonly events: PlatformEvent[] = [];
+  readonly addresses: ServiceAddresses;
+  readonly timeScale: number;
+  private readonly catalog: ImageCatalog;
+  private readonly registry = new Registry();
+  private readonly services = new Map<string, { spec: Service; router: ServiceRouter }>();
+  private readonly rollouts = new Map<string, RolloutEntry>();
+  private readonly templates = new Map<string, AnalysisTemplate>();
+  private readonly clusterTemplates = new Map<string, AnalysisTemplate>();
+  readonly runs: AnalysisRun[] = [];
+  private prometheus: LocalPrometheus | undefined;
+  private prometheusStarting: Promise<LocalPrometheus> | undefined;
+  private metricsServer: http.Server | undefined;
+  private metricsUrl = '';
+  private readonly dataDir: string;
+  private readonly ownsDataDir: boolean;
+  private closed = false;
+  readonly ignored: Ignored[] = [];
+
+  constructor(private readonly options: LocalPlatformOptions = {}) {
+    this.catalog = options.catalog ?? new ImageCatalog();
+    this.timeScale = options.timeScale ?? 1;
+    this.addresses = new ServiceAddresses(options.namespace ?? 'default');
+    this.ownsDataDir = options.dataDir === undefined;
+    this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-platform-'));
+    this.supervisor.onEvent = (e) => this.record(e.replica, e.type, e.message);
+  }
+
+  private record(source: string, reason: string, message: string): void {
+    this.events.push({ at: new Date().toISOString(), source, reason, message });
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  // ---- applying manifests ------------------------------------------------
+
+  /** Loads and applies manifest files; a malformed one fails before anything changes. */
+  async applyFiles(files: string[]): Promise<void> {
+    const loaded = loadManifestFiles(files, CUTOVER_KINDS);
+    for (const i of loaded.ignored) {
+      const key = `${i.where.file}:${i.path}:${i.reason}`;
+      if (this.ignored.some((x) => `${x.where.file}:${x.path}:${x.reason}` === key)) continue;
+      this.ignored.push(i);
+      this.log(`ignored: ${i.where.file}${i.where.line ? `:${i.where.line}` : ''} ${i.path}: ${i.reason}`);
+    }
+    await this.apply(loaded.documents as LoadedDocument<unknown>[]);
+  }
+
+  /** Templates first, then Services, then Rollouts (which need both). */
+  async apply(documents: LoadedDocument<unknown>[]): Promise<void> {
+    if (this.closed) throw new Error('the local platform has been shut down');
+    const of = <T>(kind: string) => documents.filter((d) => d.kind === kind).map((d) => d.spec as T);
+    for (const t of of<AnalysisTemplate>('AnalysisTemplate')) this.templates.set(t.metadata.name, t);
+    for (const t of of<AnalysisTemplate>('ClusterAnalysisTemplate')) this.clusterTemplates.set(t.metadata.name, t);
+    const needsPrometheus = [...this.templates.values(), ...this.clusterTemplates.values()].some((t) => t.spec.metrics.some((m) => m.provider.prometheus));
+    for (const s of of<Service>('Service')) await this.applyService(s);
+    if (needsPrometheus) await this.ensurePrometheus();
+    for (const r of of<Rollout>('Rollout')) await this.applyRollout(r);
+  }
+
+  private async applyService(spec: Service): Promise<void> {
+    const name = spec.metadata.name;
+    const existing = this.services.get(name);
+    if (existing) {
+      existing.spec = spec;
+    } else {
+      const router = new ServiceRouter({ service: name, registry: this.registry, drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000 });
+      const url = await router.listen();
+      this.services.set(name, { spec, router });
+      this.addresses.set(name, spec.spec.ports.map((p) => p.port), url, spec.metadata.namespace);
+      this.record(`service/${name}`, 'ServiceCreated', `listening on ${url}`);
+      this.log(`service ${name}: ${url}`);
+    }
+    for (const entry of this.rollouts.values()) await this.routeRollout(entry);
+  }
+
+  private async applyRollout(spec: Rollout): Promise<void> {
+    const name = spec.metadata.name;
+    const existing = this.rollouts.get(name);
+    if (existing) {
+      await existing.controller.update(spec);
+      return;
+    }
+    const entry: RolloutEntry = { sets: new Map(), controller: undefined as unknown as RolloutController };
+    entry.controller = new RolloutController(spec, { workloads: this.workloadsFor(entry), analysis: this.launcher(), timeScale: this.timeScale });
+    entry.controller.on('event', (e: { reason: string; message: string }) => {
+      this.record(`rollout/${name}`, e.reason, e.message);
+      if (e.reason !== 'PhaseChanged') this.log(`rollout ${name}: ${e.message}`);
+    });
+    this.rollouts.set(name, entry);
+    const unrouted = spec.spec.strategy.blueGreen
+      ? [spec.spec.strategy.blueGreen.activeService, spec.spec.strategy.blueGreen.previewService]
+      : [spec.spec.strategy.canary?.canaryService, spec.spec.strategy.canary?.stableService];
+    for (const s of unrouted) {
+      if (s !== undefined && !this.services.has(s)) throw new Error(`rollout ${name} names Service "${s}", which is not among the applied manifests (known: ${[...this.services.keys()].join(', ') || 'none'})`);
+    }
+    await entry.controller.start();
+  }
+
+  // ---- what the controller asks of the platform ------------------------------
+
+  private workloadsFor(entry: RolloutEntry): RolloutWorkloads {
+    return {
+      scale: (rollout, revision, replicas) => this.scale(entry, rollout, revision, replicas),
+      route: async (_rollout, plan) => {
+        entry.plan = plan;
+        await this.routeRollout(entry);
+        this.updateTargets();
+      },
+    };
+  }
+
+  private setFor(entry: RolloutEntry, revision: Revision): RevisionSet {
+    let set = entry.sets.get(revision.hash);
+    if (set === undefined) {
+      set = { revision, desired: 0, replicas: [], leaving: new Set(), queue: Promise.resolve() };
+      entry.sets.set(revision.hash, set);
+    }
+    return set;
+  }
+
+  /** Converges a revision's replicas to the desired count; calls queue up so they never race. */
+  private scale(entry: RolloutEntry, rollout: Rollout, revision: Revision, replicas: number): Promise<void> {
+    const set = this.setFor(entry, revision);
+    set.desired = replicas;
+    const run = set.queue.then(() => this.reconcile(entry, rollout, set));
+    set.queue = run.catch(() => {});
+    return run;
+  }
+
+  private replicaSpec(rollout: Rollout, revision: Revision): ReplicaSpec {
+    const container = revision.template.spec.containers[0] as Rollout['spec']['template']['spec']['containers'][number];
+    const runnable = this.catalog.resolve(container.image);
+    const env: Record<string, string> = { DATA_DIR: path.join(this.dataDir, rollout.metadata.name) };
+    for (const e of container.env) env[e.name] = e.value;
+    const probe = container.readinessProbe;
+    const scaled = (s: number) => Math.max(100, s * 1000 * this.timeScale);
+    return {
+      name: `${rollout.metadata.name}-${revision.hash}-${randomSuffix()}`,
+      runnable,
+      env,
+      readiness: probe
+        ? {
+            path: probe.httpGet?.path ?? '/ready',
+            initialDelayMs: probe.initialDelaySeconds * 1000 * this.timeScale,
+            periodMs: scaled(probe.periodSeconds),
+            timeoutMs: probe.timeoutSeconds * 1000,
+            successThreshold: probe.successThreshold,
+            failureThreshold: probe.failureThreshold,
+          }
+        : undefined,
+      terminationGraceMs: revision.template.spec.terminationGracePeriodSeconds * 1000,
+      startTimeoutMs: rollout.spec.progressDeadlineSeconds * 1000,
+    };
+  }
+
+  private async reconcile(entry: RolloutEntry, rollout: Rollout, set: RevisionSet): Promise<void> {
+    const name = rollout.metadata.name;
+    const missing = set.desired - set.replicas.length;
+    if (missing > 0) {
+      this.log(`rollout ${name}: starting ${missing} replica(s) of revision ${set.revision.number} (${set.revision.image})`);
+      const started = await Promise.allSettled(
+        Array.from({ length: missing }, async () => {
+          const replica = await this.supervisor.start(this.replicaSpec(rollout, set.revision));
+          set.replicas.push(replica);
+          replica.on('state', () => void this.routeRollout(entry).then(() => this.updateTargets()));
+          return replica;
+        }),
+      );
+      await this.routeRollout(entry);
+      this.updateTargets();
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    } else if (missing < 0) {
+      // Newest first, like a ReplicaSet scaling down; out of routing, drained, then stopped.
+      const going = set.replicas.splice(set.replicas.length + missing, -missing);
+      for (const r of going) set.leaving.add(r);
+      const { drained } = await this.routeRollout(entry);
+      this.updateTargets();
+      await drained;
+      await Promise.all(going.map((r) => this.supervisor.stop(r.spec.name)));
+      for (const r of going) set.leaving.delete(r);
+      this.log(`rollout ${name}: revision ${set.revision.number} scaled down to ${set.replicas.length}`);
+    }
+    if (set.desired === 0 && set.replicas.length === 0 && entry.controller.status().currentPodHash !== set.revision.hash) entry.sets.delete(set.revision.hash);
+  }
+
+  /** Sets every router of the Rollout's Services from the plan and the ready replicas. `drained` resolves when removed backends have finished. */
+  private async routeRollout(entry: RolloutEntry): Promise<{ drained: Promise<unknown> }> {
+    const plan = entry.plan;
+    if (plan === undefined) return { drained: Promise.resolve() };
+    const rollout = entry.controller.rollout;
+    const routes = serviceRoutes(rollout, plan, [...this.services.values()].map((s) => s.spec));
+    const drains: Promise<unknown>[] = [];
+    for (const [service, groups] of routes) {
+      const router = this.services.get(service)?.router;
+      if (router === undefined) continue;
+      const table = groups.map((g) => {
+        const set = entry.sets.get(g.revision.hash);
+        const ready = (set?.replicas ?? []).filter((r) => r.state === 'ready' && !set?.leaving.has(r));
+        return {
+          name: g.name,
+          weight: g.weight,
+          backends: ready.map((r) => ({ id: r.spec.name, url: r.url, version: parseImageRef(g.revision.image).tag })),
+        };
+      });
+      drains.push(router.setGroups(table));
+    }
+    return { drained: Promise.all(drains) };
+  }
+
+  private launcher(): AnalysisLauncher {
+    return { start: (request) => this.startAnalysis(request) };
+  }
+
+  private startAnalysis(request: AnalysisRequest): AnalysisRunHandle {
+    const templates: AnalysisTemplate[] = [];
+    const missing: string[] = [];
+    for (const ref of request.templates) {
+      const t = (ref.clusterScope ? this.clusterTemplates : this.templates).get(ref.templateName);
+      if (t) templates.push(t);
+      else missing.push(`${ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} ${ref.templateName}`);
+    }
+    const run = new AnalysisRun({
+      name: request.name,
+      templates,
+      args: request.args,
+      timeScale: this.timeScale,
+      providers: {
+        web: webProvider({ resolveUrl: (u) => this.addresses.resolveUrl(u) }),
+        prometheus: prometheusProvider({ resolveUrl: (u) => this.prometheusUrlFor(u) }),
+        job: jobProvider({ resolveImage: (image) => this.catalog.resolve(image), rewriteText: (t) => this.addresses.rewriteText(t), timeScale: this.timeScale }),
+      },
+    });
+    this.runs.push(run);
+    if (missing.length > 0) run.terminate();
+    const phase = (): AnalysisRunPhase => (missing.length > 0 ? 'Error' : run.phase);
+    const message = missing.length > 0 ? `not applied: ${missing.join(', ')}` : undefined;
+    return {
+      name: run.name,
+      get phase() {
+        return phase();
+      },
+      get message() {
+        return message ?? run.message;
+      },
+      done: missing.length > 0 ? Promise.resolve('Error') : run.done,
+      terminate: () => run.terminate(),
+    };
+  }
+
+  /** A template's Prometheus address is this platform's Prometheus, unless it is a loopback address of the user's own. */
+  private prometheusUrlFor(address: string): string {
+    try {
+      const host = new URL(address).hostname;
+      if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return address;
+    } catch {
+      // not a URL: the provider reports it
+    }
+    if (this.prometheus === undefined) throw new Error(`the local Prometheus is not running (it starts when a template with a prometheus metric is applied)`);
+    return this.prometheus.url;
+  }
+
+  private async ensurePrometheus(): Promise<LocalPrometheus> {
+    if (this.prometheus) return this.prometheus;
+    this.prometheusStarting ??= (async () => {
+      const metrics = await this.startMetricsEndpoint();
+      this.log('starting Prometheus for the prometheus analysis metrics');
+      const p = await LocalPrometheus.start({ binary: this.options.prometheusBinary, routerTargets: [metrics], scrapeIntervalMs: 1000 });
+      this.prometheus = p;
+      this.record('prometheus', 'Started', `listening on ${p.url}, scraping the routers at ${metrics} and every replica`);
+      this.updateTargets();
+      return p;
+    })();
+    return this.prometheusStarting;
+  }
+
+  /** One endpoint with every router's metrics (they share a registry). */
+  private async startMetricsEndpoint(): Promise<string> {
+    if (this.metricsServer) return new URL(this.metricsUrl).host;
+    this.metricsServer = http.createServer((req, res) => {
+      void this.registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': this.registry.contentType });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((r) => this.metricsServer?.listen(0, '127.0.0.1', () => r()));
+    this.metricsUrl = `http://127.0.0.1:${(this.metricsServer.address() as AddressInfo).port}/metrics`;
+    return new URL(this.metricsUrl).host;
+  }
+
+  /** Every ready replica as a Prometheus target, labelled like its pod. */
+  private updateTargets(): void {
+    if (this.prometheus === undefined) return;
+    const targets: ScrapeTarget[] = [];
+    for (const [name, entry] of this.rollouts) {
+      const status = entry.controller.status();
+      for (const set of entry.sets.values()) {
+        const role = status.replicaSets.find((r) => r.hash === set.revision.hash)?.role ?? 'old';
+        for (const r of set.replicas) {
+          if (r.state !== 'ready') continue;
+          targets.push({
+            address: `127.0.0.1:${r.port}`,
+            labels: { ...set.revision.template.metadata.labels, rollout: name, pod: r.spec.name, rollouts_pod_template_hash: set.revision.hash, role, version: parseImageRef(set.revision.image).tag },
+          });
+        }
+      }
+    }
+    this.prometheus.setTargets(targets);
+  }
+
+  // ---- what users and steps use ----------------------------------------------
+
+  rollout(name: string): RolloutController {
+    const entry = this.rollouts.get(name);
+    if (entry === undefined) throw new Error(`no rollout "${name}" on the local platform (rollouts: ${[...this.rollouts.keys()].join(', ') || 'none'})`);
+    return entry.controller;
+  }
+
+  rolloutNames(): string[] {
+    return [...this.rollouts.keys()];
+  }
+
+  serviceNames(): string[] {
+    return [...this.services.keys()];
+  }
+
+  /** The loopback URL where a Service listens. */
+  serviceUrl(name: string): string {
+    const s = this.services.get(name);
+    if (s === undefined) throw new Error(`no Service "${name}" on the local platform (services: ${[...this.services.keys()].join(', ') || 'none'})`);
+    return s.router.url;
+  }
+
+  router(name: string): ServiceRouter {
+    const s = this.services.get(name);
+    if (s === undefined) throw new Error(`no Service "${name}" on the local platform (services: ${[...this.services.keys()].join(', ') || 'none'})`);
+    return s.router;
+  }
+
+  routerStats(): RouterStats[] {
+    return [...this.services.values()].map((s) => s.router.stats());
+  }
+
+  /** The replicas of a rollout, for logs and chaos. */
+  replicas(rollout: string): { revision: number; image: string; replica: Replica }[] {
+    const entry = this.rollouts.get(rollout);
+    if (entry === undefined) throw new Error(`no rollout "${rollout}" on the local platform`);
+    return [...entry.sets.values()].flatMap((set) => set.replicas.map((replica) => ({ revision: set.revision.number, image: set.revision.image, replica })));
+  }
+
+  get prometheusUrl(): string | undefined {
+    return this.prometheus?.url;
+  }
+
+  /** Services that select a rollout's pods, for people reading status. */
+  servicesOf(rollout: string): string[] {
+    const r = this.rollout(rollout).rollout;
+    return [...this.services.values()].filter((s) => selectsRollout(s.spec, r)).map((s) => s.spec.metadata.name);
+  }
+
+  /** Stops everything in reverse order of creation: controllers, replicas, routers, Prometheus, data. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of this.rollouts.values()) await entry.controller.close();
+    for (const run of this.runs) run.terminate();
+    await this.supervisor.stopAll();
+    for (const s of this.services.values()) await s.router.close();
+    await this.prometheus?.stop();
+    await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
+    if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

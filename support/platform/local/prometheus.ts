@@ -1,0 +1,148 @@
+// A real Prometheus for analysis on the local platform: Debian's
+// /usr/bin/prometheus on 127.0.0.1 with a temporary config and storage,
+// scraping the routers' metrics and every replica's /metrics. Replica targets
+// come from a file_sd file rewritten whenever replicas come and go, labelled
+// like pods (their template labels, rollouts_pod_template_hash and role).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../../services/common/ports.ts';
+import { killOnExit } from './supervisor.ts';
+
+export const PROMETHEUS_INSTALL_HINT = 'install it with `apt-get install prometheus` (Debian/Ubuntu), or set CUTOVER_PROMETHEUS_BIN to a prometheus binary';
+
+export interface ScrapeTarget {
+  /** host:port */
+  address: string;
+  labels: Record<string, string>;
+}
+
+export interface LocalPrometheusOptions {
+  /** The binary; default CUTOVER_PROMETHEUS_BIN or /usr/bin/prometheus. */
+  binary?: string;
+  /** Static targets scraped under job "cutover-router" (the routers' metrics endpoint). */
+  routerTargets: string[];
+  scrapeIntervalMs?: number;
+  startTimeoutMs?: number;
+}
+
+export function prometheusBinary(explicit?: string): string {
+  return explicit ?? process.env.CUTOVER_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+}
+
+const seconds = (ms: number) => `${Math.max(0.1, ms / 1000)}s`;
+
+export class LocalPrometheus {
+  private child: ChildProcess | undefined;
+  private readonly dir: string;
+  private readonly targetsFile: string;
+  readonly logs: string[] = [];
+  url = '';
+
+  private constructor(private readonly options: LocalPrometheusOptions) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-prometheus-'));
+    this.targetsFile = path.join(this.dir, 'replicas.json');
+  }
+
+  static async start(options: LocalPrometheusOptions): Promise<LocalPrometheus> {
+    const binary = prometheusBinary(options.binary);
+    if (!fs.existsSync(binary)) throw new Error(`Prometheus is needed for prometheus analysis metrics, but ${binary} does not exist: ${PROMETHEUS_INSTALL_HINT}`);
+    const p = new LocalPrometheus(options);
+    try {
+      await p.launch(binary);
+    } catch (err) {
+      await p.stop();
+      throw err;
+    }
+    return p;
+  }
+
+  private async launch(binary: string): Promise<void> {
+    const interval = seconds(this.options.scrapeIntervalMs ?? 1000);
+    const config = [
+      'global:',
+      `  scrape_interval: ${interval}`,
+      `  evaluation_interval: ${interval}`,
+      'scrape_configs:',
+      '  - job_name: cutover-router',
+      '    static_configs:',
+      `      - targets: ${JSON.stringify(this.options.routerTargets)}`,
+      '  - job_name: pods',
+      '    file_sd_configs:',
+      `      - files: [${JSON.stringify(this.targetsFile)}]`,
+      '        refresh_interval: 1s',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(this.dir, 'prometheus.yml'), config);
+    this.setTargets([]);
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    const child = spawn(
+      binary,
+      [
+        `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--storage.tsdb.retention.time=1d',
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    this.child = child;
+    killOnExit(child);
+    const keep = (c: Buffer) => {
+      this.logs.push(...c.toString().split('\n').filter(Boolean));
+      if (this.logs.length > 500) this.logs.splice(0, this.logs.length - 500);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Prometheus exited at start (${child.exitCode ?? child.signalCode}): ${this.logs.slice(-5).join('\n')}`);
+      try {
+        const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(500) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Prometheus was not ready within ${this.options.startTimeoutMs ?? 30_000} ms at ${this.url}: ${this.logs.slice(-5).join('\n')}`);
+  }
+
+  /** Replaces the replica targets (written atomically: Prometheus may read at any time). */
+  setTargets(targets: ScrapeTarget[]): void {
+    const tmp = `${this.targetsFile}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(targets.map((t) => ({ targets: [t.address], labels: t.labels }))));
+    fs.renameSync(tmp, this.targetsFile);
+  }
+
+  /** An instant query, for tests and evidence. */
+  async query(promql: string): Promise<unknown> {
+    const res = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    return res.json();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      try {
+        process.kill(-(child.pid as number), 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-(child.pid as number), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
