@@ -5,6 +5,7 @@
 // attempt is retried up to backoffLimit times; activeDeadlineSeconds bounds
 // the whole job. Service URLs in the command reach the local Services.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { killOnExit } from '../../platform/local/supervisor.ts';
 import type { MetricSpec } from '../model.ts';
 import type { MetricProvider } from '../run.ts';
@@ -80,6 +81,8 @@ export function jobProvider(options: JobProviderOptions = {}): MetricProvider {
       cwd = runnable.cwd;
     }
     command = command.map(rewrite);
+    // busybox and alpine images' sh is ash, which has $RANDOM and friends; Debian's sh (dash) does not, bash does.
+    if ((command[0] === 'sh' || command[0] === '/bin/sh') && fs.existsSync('/bin/bash')) command[0] = '/bin/bash';
     for (const e of container.env) env[e.name] = rewrite(e.value);
     const deadlineMs = (job.spec.activeDeadlineSeconds ?? 600) * 1000 * (options.timeScale ?? 1);
     const started = Date.now();

@@ -381,7 +381,7 @@ export class LocalPlatform {
           if (r.state !== 'ready') continue;
           targets.push({
             address: `127.0.0.1:${r.port}`,
-            labels: { ...set.revision.template.metadata.labels, rollout: name, pod: r.spec.name, rollouts_pod_template_hash: set.revision.hash, role, version: parseImageRef(set.revision.image).tag },
+            labels: { ...set.revision.template.metadata.labels, rollout: name, pod: r.spec.name, rollouts_pod_template_hash: set.revision.hash, role },
           });
         }
       }
