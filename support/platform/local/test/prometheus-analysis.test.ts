@@ -61,7 +61,7 @@ test('a healthy canary passes success-rate, error-rate and latency measured by P
     const healthy = await demo.waitFor((s) => s.phase === 'Healthy' || s.phase === 'Degraded', 60_000, 'the canary finished');
     const good = platform.runs.at(-1)?.snapshot();
     assert.equal(healthy.phase, 'Healthy', `${healthy.message} ${JSON.stringify(good?.metrics.map((m) => [m.name, m.phase, m.measurements.map((x) => x.value)]))}`);
-    const values = Object.fromEntries(good?.metrics.map((m) => [m.name, m.measurements.filter((x) => x.phase === 'Successful').map((x) => (x.value as number[])[0])]) ?? []);
+    const values: Record<string, number[]> = Object.fromEntries(good?.metrics.map((m) => [m.name, m.measurements.filter((x) => x.phase === 'Successful').map((x) => (x.value as number[])[0] as number)]) ?? []);
     assert.ok((values['success-rate'] ?? []).length > 0 && values['success-rate']?.every((v) => v === 1), JSON.stringify(values));
     assert.ok(values['error-rate']?.every((v) => v === 0), JSON.stringify(values));
     assert.ok(values['latency-p95']?.every((v) => v > 0 && v <= 0.5), JSON.stringify(values));
