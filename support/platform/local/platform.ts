@@ -28,6 +28,7 @@ import { selectsRollout, serviceRoutes, type TrafficPlan } from '../../rollout/r
 import { ServiceRouter, type RouterStats } from '../../traffic/router.ts';
 import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef } from './catalog.ts';
+import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
 import { Supervisor, type Replica, type ReplicaSpec } from './supervisor.ts';
 
@@ -102,6 +103,8 @@ export class LocalPlatform {
     this.ownsDataDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-platform-'));
     this.supervisor.onEvent = (e) => this.record(e.replica, e.type, e.message);
+    const swept = sweepLeftovers();
+    if (swept.length > 0) this.log(`stopped ${swept.length} process(es) left running by an earlier run that was killed: ${swept.join(', ')}`);
   }
 
   private record(source: string, reason: string, message: string): void {

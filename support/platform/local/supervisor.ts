@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { freePort } from '../../../services/common/ports.ts';
 import type { Runnable } from './catalog.ts';
+import { forgetChild, recordChild } from './leftovers.ts';
 
 export interface ReadinessProbe {
   path: string;
@@ -73,7 +74,12 @@ function installExitHook(): void {
 export function killOnExit(child: ChildProcess): void {
   LIVE.add(child);
   installExitHook();
-  child.once('exit', () => LIVE.delete(child));
+  const pid = child.pid;
+  if (pid !== undefined) recordChild(pid, child.spawnargs.join(' '));
+  child.once('exit', () => {
+    LIVE.delete(child);
+    if (pid !== undefined) forgetChild(pid);
+  });
 }
 
 export class Replica extends EventEmitter {
