@@ -153,10 +153,15 @@ export function loadManifestText<K extends KindRegistry>(text: string, file: str
       }
       return;
     }
+    const reported = new Set<string>();
     for (const [pattern, reason] of Object.entries(registry.ignoredFields ?? {})) {
-      for (const path of findPattern(value, pattern)) ignored.push({ where: at(path), path: pathText(path), reason });
+      for (const path of findPattern(value, pattern)) {
+        reported.add(pathText(path));
+        ignored.push({ where: at(path), path: pathText(path), reason });
+      }
     }
     for (const path of unknownFields(schema, value)) {
+      if (reported.has(pathText(path))) continue;
       const generic = pathText(path.map((p) => (typeof p === 'number' ? -1 : p))).replace(/\[-1\]/g, '[]');
       const known = Object.entries(registry.ignoredFields ?? {}).find(([pattern]) => generic === pattern || generic.startsWith(`${pattern}.`));
       ignored.push({

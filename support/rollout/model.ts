@@ -140,6 +140,8 @@ export const ROLLOUT_IGNORED_FIELDS: Record<string, string> = {
   'spec.strategy.canary.steps[].experiment': 'experiment steps are not run locally',
   'spec.strategy.canary.steps[].setHeaderRoute': 'header routes need a traffic router plugin',
   'spec.strategy.canary.steps[].setMirrorRoute': 'mirror routes need a traffic router plugin',
+  'spec.template.spec.containers[].resources': 'resource requests and limits are not enforced on local processes',
+  'spec.template.spec.containers[].imagePullPolicy': 'images come from the local image catalog, never pulled',
   'spec.strategy.blueGreen.previewMetadata': 'pod metadata has no effect on local processes',
   'spec.strategy.blueGreen.activeMetadata': 'pod metadata has no effect on local processes',
 };

@@ -1,0 +1,171 @@
+// The control API of `cutover up`: a small JSON API on 127.0.0.1 over a
+// running local platform, and the client the `cutover rollout` commands use.
+// `cutover up` writes where it listens to .cutover/control.json in its working
+// directory, so commands run beside it find it.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { RolloutEvent, RolloutStatus } from '../rollout/controller.ts';
+import type { RouterStats } from '../traffic/router.ts';
+import type { LocalPlatform } from '../platform/local/platform.ts';
+
+export const STATE_FILE = path.join('.cutover', 'control.json');
+
+export interface ControlState {
+  url: string;
+  pid: number;
+  manifests: string[];
+  startedAt: string;
+}
+
+export interface PlatformView {
+  rollouts: RolloutStatus[];
+  services: { name: string; url: string }[];
+  routers: RouterStats[];
+  prometheus?: string;
+  timeScale: number;
+}
+
+export function platformView(platform: LocalPlatform): PlatformView {
+  return {
+    rollouts: platform.rolloutNames().map((n) => platform.rollout(n).status()),
+    services: platform.serviceNames().map((n) => ({ name: n, url: platform.serviceUrl(n) })),
+    routers: platform.routerStats(),
+    ...(platform.prometheusUrl ? { prometheus: platform.prometheusUrl } : {}),
+    timeScale: platform.timeScale,
+  };
+}
+
+class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 1_000_000) throw new ApiError(413, 'request body over 1 MB');
+    chunks.push(c as Buffer);
+  }
+  if (chunks.length === 0) return {};
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString()) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch {
+    throw new ApiError(400, 'expected a JSON object body');
+  }
+}
+
+const str = (body: Record<string, unknown>, field: string, required = true): string | undefined => {
+  const v = body[field];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || v === '') throw new ApiError(400, `expected "${field}" to be a non-empty string`);
+  return v;
+};
+
+/** Serves the control API; resolves with its URL. */
+export async function startControlServer(platform: LocalPlatform, options: { port?: number; apply?: (files: string[]) => Promise<void> } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const parts = url.pathname.split('/').filter(Boolean);
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      try {
+        if (req.method === 'GET' && url.pathname === '/api/status') return send(200, platformView(platform));
+        if (req.method === 'POST' && url.pathname === '/api/apply') {
+          const body = await readJson(req);
+          const files = body.files;
+          if (!Array.isArray(files) || files.some((f) => typeof f !== 'string')) throw new ApiError(400, 'expected "files": a list of manifest paths');
+          if (options.apply === undefined) throw new ApiError(404, 'apply is not available');
+          await options.apply(files as string[]);
+          return send(200, platformView(platform));
+        }
+        if (parts[0] === 'api' && parts[1] === 'rollouts' && parts[2] !== undefined) {
+          let rollout;
+          try {
+            rollout = platform.rollout(decodeURIComponent(parts[2]));
+          } catch (err) {
+            throw new ApiError(404, (err as Error).message);
+          }
+          const action = parts[3];
+          if (req.method === 'GET' && action === undefined) return send(200, rollout.status());
+          if (req.method === 'GET' && action === 'events') {
+            const since = url.searchParams.get('since') ?? '';
+            return send(200, rollout.events.filter((e: RolloutEvent) => e.at > since));
+          }
+          if (req.method === 'POST') {
+            const body = await readJson(req);
+            try {
+              if (action === 'set-image') await rollout.setImage(str(body, 'image') as string, str(body, 'container', false));
+              else if (action === 'promote') rollout.promote(body.full === true);
+              else if (action === 'abort') await rollout.abort();
+              else if (action === 'retry') await rollout.retry();
+              else if (action === 'pause') rollout.pause();
+              else if (action === 'undo') await rollout.undo(typeof body.toRevision === 'number' ? body.toRevision : undefined);
+              else throw new ApiError(404, `unknown action "${action}": set-image, promote, abort, retry, pause or undo`);
+            } catch (err) {
+              if (err instanceof ApiError) throw err;
+              throw new ApiError(409, (err as Error).message);
+            }
+            return send(200, rollout.status());
+          }
+        }
+        throw new ApiError(404, `no such endpoint: ${req.method} ${url.pathname}`);
+      } catch (err) {
+        send(err instanceof ApiError ? err.status : 500, { error: (err as Error).message });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Where the control API of a running `cutover up` is: --control, CUTOVER_CONTROL_URL, or .cutover/control.json. */
+export function findControlUrl(explicit?: string, cwd = process.cwd()): string {
+  if (explicit) return explicit;
+  if (process.env.CUTOVER_CONTROL_URL) return process.env.CUTOVER_CONTROL_URL;
+  const file = path.join(cwd, STATE_FILE);
+  let state: ControlState;
+  try {
+    state = JSON.parse(fs.readFileSync(file, 'utf8')) as ControlState;
+  } catch {
+    throw new Error(`no running \`cutover up\` found: ${file} does not exist. Start one with \`npx cutover up <manifests...>\` in this directory, or pass --control <url>`);
+  }
+  return state.url;
+}
+
+export async function callControl<T>(base: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    throw new Error(`cannot reach \`cutover up\` at ${base}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message} (is it still running?)`);
+  }
+  const data = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(data.error ?? `${method} ${route} answered ${res.status}`);
+  return data;
+}

@@ -1,0 +1,70 @@
+// `cutover lint`: validates manifests without running anything. Errors (a
+// malformed manifest) fail; references a run would trip over (a Service or
+// AnalysisTemplate not among the files, an image with no local runnable) are
+// warnings, which --strict turns into failures.
+import type { AnalysisTemplate } from '../analysis/model.ts';
+import { CUTOVER_KINDS } from '../manifests/kinds.ts';
+import { ManifestError, loadManifestFiles } from '../manifests/load.ts';
+import type { Service } from '../manifests/service.ts';
+import type { Rollout } from '../rollout/model.ts';
+import type { ImageCatalog } from '../platform/local/catalog.ts';
+
+export interface LintResult {
+  errors: string[];
+  warnings: string[];
+  ignored: string[];
+  documents: number;
+}
+
+export function lintManifests(files: string[], catalog?: ImageCatalog): LintResult {
+  let loaded;
+  try {
+    loaded = loadManifestFiles(files, CUTOVER_KINDS);
+  } catch (err) {
+    if (err instanceof ManifestError) return { errors: err.message.split('\n'), warnings: [], ignored: [], documents: 0 };
+    throw err;
+  }
+  const where = (d: { where: { file: string; line?: number } }) => `${d.where.file}${d.where.line ? `:${d.where.line}` : ''}`;
+  const services = new Set(loaded.documents.filter((d) => d.kind === 'Service').map((d) => (d.spec as Service).metadata.name));
+  const templates = new Set(loaded.documents.filter((d) => d.kind === 'AnalysisTemplate').map((d) => (d.spec as AnalysisTemplate).metadata.name));
+  const clusterTemplates = new Set(loaded.documents.filter((d) => d.kind === 'ClusterAnalysisTemplate').map((d) => (d.spec as AnalysisTemplate).metadata.name));
+  const warnings: string[] = [];
+  for (const d of loaded.documents.filter((x) => x.kind === 'Rollout')) {
+    const r = d.spec as Rollout;
+    const { canary, blueGreen } = r.spec.strategy;
+    const named = [
+      ['canaryService', canary?.canaryService],
+      ['stableService', canary?.stableService],
+      ['activeService', blueGreen?.activeService],
+      ['previewService', blueGreen?.previewService],
+    ] as const;
+    for (const [field, name] of named) {
+      if (name !== undefined && !services.has(name)) warnings.push(`${where(d)} rollout ${r.metadata.name}: ${field} "${name}" is not a Service in these files`);
+    }
+    const refs = [
+      ...(canary?.steps ?? []).flatMap((s) => s.analysis?.templates ?? []),
+      ...(canary?.analysis?.templates ?? []),
+      ...(blueGreen?.prePromotionAnalysis?.templates ?? []),
+      ...(blueGreen?.postPromotionAnalysis?.templates ?? []),
+    ];
+    for (const t of refs) {
+      const known = t.clusterScope ? clusterTemplates : templates;
+      if (!known.has(t.templateName)) warnings.push(`${where(d)} rollout ${r.metadata.name}: ${t.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} "${t.templateName}" is not in these files`);
+    }
+    if (catalog) {
+      for (const c of r.spec.template.spec.containers) {
+        try {
+          catalog.resolve(c.image);
+        } catch (err) {
+          warnings.push(`${where(d)} rollout ${r.metadata.name}: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+  return {
+    errors: [],
+    warnings,
+    ignored: loaded.ignored.map((i) => `${i.where.file}${i.where.line ? `:${i.where.line}` : ''} ${i.path}: ignored — ${i.reason}`),
+    documents: loaded.documents.length,
+  };
+}

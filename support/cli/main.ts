@@ -1,0 +1,223 @@
+// `npx cutover ...`: the local platform for people.
+//   cutover up <manifests...>                 run them here, with a live status view and a control API
+//   cutover rollout <action> <name> [...]      talk to the running `cutover up`
+//   cutover lint <manifests...> [--strict]     validate without running
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
+import { ImageCatalog } from '../platform/local/catalog.ts';
+import { LocalPlatform } from '../platform/local/platform.ts';
+import type { RolloutStatus } from '../rollout/controller.ts';
+import { STATE_FILE, callControl, findControlUrl, platformView, startControlServer, type PlatformView } from './control.ts';
+import { lintManifests } from './lint.ts';
+import { platformLines, rolloutLines } from './view.ts';
+
+const USAGE = `usage:
+  cutover up <manifests...> [--port <n>] [--quiet]
+      Runs Rollouts, Services and AnalysisTemplates on this machine (the local platform),
+      with a live status view and a control API on 127.0.0.1. CUTOVER_TIME_SCALE=0.1 runs
+      pauses, analysis intervals and delays ten times faster. Ctrl-C stops everything.
+  cutover rollout set-image <rollout> <image> [--container <name>]
+  cutover rollout promote <rollout> [--full]
+  cutover rollout abort|retry|pause <rollout>
+  cutover rollout undo <rollout> [--to-revision <n>]
+  cutover rollout status <rollout> [--watch] [--timeout <duration>]
+      --watch exits 0 once Healthy, 1 when Degraded or at the timeout (default 10m).
+  cutover rollout list
+      These talk to the \`cutover up\` started in this directory (or --control <url>).
+  cutover lint <manifests...> [--strict]
+      Validates manifests; exits 1 on errors (and on warnings with --strict).`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+function parseArgs(argv: string[], valued: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (valued.includes(name)) {
+        const value = inline ?? argv[++i];
+        if (value === undefined) throw new UsageError(`--${name} needs a value`);
+        flags.set(name, value);
+      } else {
+        flags.set(name, true);
+      }
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+function loadCatalog(): ImageCatalog {
+  const file = path.resolve('cutover.config.yaml');
+  return fs.existsSync(file) ? ImageCatalog.fromFile(file) : new ImageCatalog();
+}
+
+async function up(args: Parsed): Promise<number> {
+  const files = args.positional;
+  if (files.length === 0) throw new UsageError('cutover up needs at least one manifest file');
+  const quiet = args.flags.has('quiet');
+  const tty = process.stdout.isTTY && !quiet;
+  const lines: string[] = [];
+  const say = (line: string) => {
+    const stamped = `${new Date().toISOString().slice(11, 19)} ${line}`;
+    if (tty) {
+      lines.push(stamped);
+      if (lines.length > 8) lines.shift();
+    } else {
+      console.log(stamped);
+    }
+  };
+  const platform = new LocalPlatform({ catalog: loadCatalog(), timeScale: timeScaleFromEnv(), log: say });
+  let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timer);
+    console.log('\nstopping: controllers, replicas, routers…');
+    fs.rmSync(STATE_FILE, { force: true });
+    await control?.close();
+    await platform.close();
+    console.log('stopped; nothing left running');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  try {
+    console.log(`applying ${files.join(', ')} (time scale ${platform.timeScale})`);
+    await platform.applyFiles(files);
+    const port = args.flags.get('port');
+    control = await startControlServer(platform, { port: typeof port === 'string' ? Number(port) : 0, apply: (f) => platform.applyFiles(f) });
+    fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
+    fs.writeFileSync(STATE_FILE, JSON.stringify({ url: control.url, pid: process.pid, manifests: files, startedAt: new Date().toISOString() }));
+  } catch (err) {
+    console.error(`cutover up: ${(err as Error).message}`);
+    await stop(1);
+    return 1;
+  }
+  console.log(`control API ${control.url} (written to ${STATE_FILE}); Ctrl-C stops everything`);
+  let previous: PlatformView | undefined;
+  let last = Date.now();
+  const render = () => {
+    const view = platformView(platform);
+    const now = Date.now();
+    const text = platformLines(view, previous, (now - last) / 1000);
+    previous = view;
+    last = now;
+    if (tty) process.stdout.write(`\x1b[2J\x1b[H${text.join('\n')}\n\nrecent:\n${lines.join('\n')}\n\ncontrol API ${control?.url} — Ctrl-C stops everything\n`);
+    else if (!quiet) console.log(text.join('\n'));
+  };
+  render();
+  timer = setInterval(render, tty ? 1000 : 10_000);
+  return new Promise<number>(() => {});
+}
+
+async function rollout(args: Parsed): Promise<number> {
+  const [action, name, ...rest] = args.positional;
+  const base = findControlUrl(typeof args.flags.get('control') === 'string' ? (args.flags.get('control') as string) : undefined);
+  if (action === 'list') {
+    const view = await callControl<PlatformView>(base, 'GET', '/api/status');
+    for (const r of view.rollouts) console.log(rolloutLines(r).join('\n'));
+    return 0;
+  }
+  if (action === undefined || name === undefined) throw new UsageError('cutover rollout needs an action and a rollout name');
+  const route = `/api/rollouts/${encodeURIComponent(name)}`;
+  const show = (s: RolloutStatus) => console.log(rolloutLines(s).join('\n'));
+  switch (action) {
+    case 'set-image': {
+      const image = rest[0];
+      if (image === undefined) throw new UsageError('set-image needs an image, e.g. cutover/tinyurl:v2');
+      const container = args.flags.get('container');
+      show(await callControl(base, 'POST', `${route}/set-image`, { image, ...(typeof container === 'string' ? { container } : {}) }));
+      return 0;
+    }
+    case 'promote':
+      show(await callControl(base, 'POST', `${route}/promote`, { full: args.flags.has('full') }));
+      return 0;
+    case 'abort':
+    case 'retry':
+    case 'pause':
+      show(await callControl(base, 'POST', `${route}/${action}`, {}));
+      return 0;
+    case 'undo': {
+      const to = args.flags.get('to-revision');
+      if (to !== undefined && !/^\d+$/.test(String(to))) throw new UsageError('--to-revision takes a revision number');
+      show(await callControl(base, 'POST', `${route}/undo`, to === undefined ? {} : { toRevision: Number(to) }));
+      return 0;
+    }
+    case 'status': {
+      if (!args.flags.has('watch')) {
+        show(await callControl(base, 'GET', route));
+        return 0;
+      }
+      const timeoutText = args.flags.get('timeout');
+      const timeoutMs = typeof timeoutText === 'string' ? parseDuration(timeoutText) : 600_000;
+      if (timeoutMs === undefined) throw new UsageError(`--timeout: expected ${DURATION_FORMS}`);
+      const started = Date.now();
+      let seen = '';
+      for (;;) {
+        const s = await callControl<RolloutStatus>(base, 'GET', route);
+        const text = rolloutLines(s).join('\n');
+        if (text !== seen) {
+          console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s]\n${text}`);
+          seen = text;
+        }
+        if (s.phase === 'Healthy') return 0;
+        if (s.phase === 'Degraded') {
+          console.error(`rollout ${name} is Degraded: ${s.message}`);
+          return 1;
+        }
+        if (Date.now() - started >= timeoutMs) {
+          console.error(`rollout ${name} was not Healthy within ${timeoutText ?? '10m'}: last seen ${s.phase}${s.message ? ` (${s.message})` : ''}`);
+          return 1;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    default:
+      throw new UsageError(`unknown rollout action "${action}"`);
+  }
+}
+
+function lint(args: Parsed): number {
+  if (args.positional.length === 0) throw new UsageError('cutover lint needs at least one manifest file');
+  const result = lintManifests(args.positional, loadCatalog());
+  for (const e of result.errors) console.error(`error: ${e}`);
+  for (const w of result.warnings) console.error(`warning: ${w}`);
+  for (const i of result.ignored) console.log(`note: ${i}`);
+  const failed = result.errors.length > 0 || (args.flags.has('strict') && result.warnings.length > 0);
+  console.log(failed ? `${result.errors.length} error(s), ${result.warnings.length} warning(s)` : `${result.documents} document(s) valid${result.warnings.length ? `, ${result.warnings.length} warning(s)` : ''}`);
+  return failed ? 1 : 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const args = parseArgs(rest, ['port', 'container', 'to-revision', 'timeout', 'control']);
+    if (command === 'up') return await up(args);
+    if (command === 'rollout') return await rollout(args);
+    if (command === 'lint') return lint(args);
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`cutover: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`cutover: ${(err as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,95 @@
+// The cutover CLI as a person uses it: `up` in one terminal, `rollout ...`
+// commands in another, Ctrl-C at the end; `lint` on good and bad files.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDataDir } from '../../../services/common/testing.ts';
+
+const BIN = fileURLToPath(new URL('../../../bin/cutover.mjs', import.meta.url));
+const K8S = fileURLToPath(new URL('../../../k8s/', import.meta.url));
+const cwd = tempDataDir('cli');
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 90_000 });
+
+const MANIFEST = `
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: demo}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: demo}}
+  template:
+    metadata: {labels: {app: demo}}
+    spec:
+      containers: [{name: demo, image: "argoproj/rollouts-demo:blue"}]
+  strategy:
+    canary:
+      steps: [{setWeight: 50}, {pause: {}}, {setWeight: 80}, {pause: {duration: 20}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: demo}
+spec: {selector: {app: demo}, ports: [{port: 80}]}
+`;
+
+let up: ReturnType<typeof spawn> | undefined;
+after(() => {
+  if (up?.exitCode === null) up.kill('SIGKILL');
+});
+
+test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing running', async () => {
+  fs.writeFileSync(path.join(cwd, 'demo.yaml'), MANIFEST);
+  up = spawn(process.execPath, [BIN, 'up', 'demo.yaml', '--quiet'], { cwd, env: { ...process.env, CUTOVER_TIME_SCALE: '0.05' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  up.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  up.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const state = path.join(cwd, '.cutover', 'control.json');
+  for (let i = 0; i < 600 && !fs.existsSync(state); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(fs.existsSync(state), `up did not start:\n${output}`);
+
+  const set = cli('rollout', 'set-image', 'demo', 'argoproj/rollouts-demo:green');
+  assert.equal(set.status, 0, set.stderr);
+  assert.match(set.stdout, /updating to argoproj\/rollouts-demo:green \(revision 2\)/);
+  // Paused at 50% until promoted: the watch gives up at its timeout with exit 1.
+  const waiting = cli('rollout', 'status', 'demo', '--watch', '--timeout', '3s');
+  assert.equal(waiting.status, 1);
+  assert.match(waiting.stderr, /rollout demo was not Healthy within 3s: last seen Paused \(CanaryPauseStep\)/);
+  assert.match(waiting.stdout, /canary weight 50%/);
+  assert.equal(cli('rollout', 'promote', 'demo').status, 0);
+  const watched = cli('rollout', 'status', 'demo', '--watch', '--timeout', '60s');
+  assert.equal(watched.status, 0, watched.stderr);
+  assert.match(watched.stdout, /✔ rollout demo {2}Healthy/);
+  const refused = cli('rollout', 'abort', 'demo');
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /has no update to abort: it is Healthy at revision 2/);
+  assert.match(cli('rollout', 'status', 'nope').stderr, /no rollout "nope" on the local platform \(rollouts: demo\)/);
+  assert.equal(cli('rollout', 'frobnicate', 'demo').status, 2);
+
+  const pids = JSON.parse(fs.readFileSync(path.join(cwd, '.cutover', 'control.json'), 'utf8')) as { pid: number };
+  assert.equal(pids.pid, up.pid);
+  up.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => up?.once('exit', (c) => r(c)));
+  assert.equal(code, 0, output);
+  assert.match(output, /stopped; nothing left running/);
+  assert.ok(!fs.existsSync(state), 'the control file is removed');
+  const after = cli('rollout', 'status', 'demo');
+  assert.equal(after.status, 1);
+  assert.match(after.stderr, /no running `cutover up` found/);
+});
+
+test('lint: valid files pass, references outside the files warn (fail with --strict), a malformed file fails with file, line and field', () => {
+  const ok = cli('lint', path.join(K8S, 'canary', 'tinyurl.yaml'), ...['success-rate', 'error-rate', 'latency'].map((t) => path.join(K8S, 'analysis', `${t}.yaml`)));
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /7 document\(s\) valid/);
+  const alone = cli('lint', '--strict', path.join(K8S, 'canary', 'tinyurl.yaml'));
+  assert.equal(alone.status, 1);
+  assert.match(alone.stderr, /AnalysisTemplate "success-rate" is not in these files/);
+  const bad = path.join(cwd, 'bad.yaml');
+  fs.writeFileSync(bad, MANIFEST.replace('setWeight: 50', 'setWeight: 150'));
+  const broken = cli('lint', bad);
+  assert.equal(broken.status, 1);
+  assert.match(broken.stderr, new RegExp(`error: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+ \\(document 1\\) spec\\.strategy\\.canary\\.steps\\[0\\]\\.setWeight: .*100`));
+  assert.equal(cli('lint').status, 2);
+});
