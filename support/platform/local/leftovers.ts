@@ -28,6 +28,12 @@ export function recordChild(pid: number, command: string): void {
   save();
 }
 
+/** At exit, after the children were killed: nothing of this run is left to sweep. */
+export function forgetAllChildren(): void {
+  tracked.clear();
+  save();
+}
+
 export function forgetChild(pid: number): void {
   if (tracked.delete(pid)) save();
 }

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { freePort } from '../../../services/common/ports.ts';
 import type { Runnable } from './catalog.ts';
-import { forgetChild, recordChild } from './leftovers.ts';
+import { forgetAllChildren, forgetChild, recordChild } from './leftovers.ts';
 
 export interface ReadinessProbe {
   path: string;
@@ -67,6 +67,7 @@ function installExitHook(): void {
         child.kill('SIGKILL');
       }
     }
+    forgetAllChildren();
   });
 }
 
