@@ -252,3 +252,31 @@ test('bad input: a Rollout naming a Service that was not applied, an image with 
   assert.throws(() => r.rollout('nope'), /no rollout "nope" on the local platform \(rollouts: demo\)/);
   assert.throws(() => r.serviceUrl('nope'), /no Service "nope"/);
 });
+
+test('the rollouts-demo examples in k8s/examples run unchanged: blue-green with its manual gate, canary with a job step analysis and a background web metric', async () => {
+  const examples = new URL('../../../../k8s/examples/', import.meta.url).pathname;
+  const p = await platform();
+  await p.applyFiles([path.join(examples, 'rollouts-demo-bluegreen.yaml'), path.join(examples, 'rollouts-demo-analysis.yaml')]);
+  const bg = p.rollout('rollouts-demo-bluegreen');
+  await bg.setImage('argoproj/rollouts-demo:green');
+  await bg.waitFor((s) => s.phase === 'Paused', 60_000, 'the manual gate');
+  bg.promote();
+  const promoted = await bg.waitFor((s) => s.phase === 'Healthy', 60_000, 'Healthy');
+  assert.equal(promoted.activeSelector, promoted.currentPodHash);
+  const active = await runOpenModelLoad({ target: p.serviceUrl('rollouts-demo-bluegreen-active'), ratePerSecond: 50, durationMs: 400, request: () => ({ path: '/color' }) });
+  assert.deepEqual(Object.keys(active.versions), ['green']);
+
+  const canary = p.rollout('rollouts-demo-analysis');
+  await canary.setImage('argoproj/rollouts-demo:purple');
+  const end = await canary.waitFor((s) => s.phase === 'Healthy' || s.phase === 'Degraded', 60_000, 'the canary finished');
+  // The job flips a coin twice and tolerates one failure: the verdict must follow what it measured.
+  const step = p.runs.find((r) => r.name.includes('-step'))?.snapshot();
+  const flips = step?.metrics[0]?.measurements.map((m) => m.phase) ?? [];
+  const failures = flips.filter((f) => f === 'Failed').length;
+  assert.equal(end.phase, failures > 1 ? 'Degraded' : 'Healthy', `flips ${flips.join(', ')}: ${end.message}`);
+  const background = p.runs.find((r) => r.name.includes('-background'))?.snapshot();
+  // It starts with the update, when the canary Service still points at stable (as Argo does), so it may see blue first.
+  const seen = background?.metrics[0]?.measurements ?? [];
+  assert.ok(seen.length > 0 && seen.every((m) => m.phase === 'Successful' && (m.value === 'purple' || m.value === 'blue')), JSON.stringify(seen));
+  if (end.phase === 'Healthy') assert.ok(seen.some((m) => m.value === 'purple'), JSON.stringify(seen));
+});
