@@ -91,6 +91,8 @@ const durationMs = (v: string | number | undefined, field: string): number | und
 export interface AnalysisRunOptions {
   name: string;
   templates: AnalysisTemplate[];
+  /** Templates asked for but not applied: the run is an Error naming them. */
+  missing?: string[];
   args: { name: string; value: string }[];
   providers: ProviderSet;
   /** Multiplies interval and initialDelay. */
@@ -137,7 +139,8 @@ export class AnalysisRun {
   }
 
   private prepare(): void {
-    const { templates, providers } = this.options;
+    const { templates, providers, missing = [] } = this.options;
+    if (missing.length > 0) throw new Error(`not applied: ${missing.join(', ')}`);
     const scale = this.options.timeScale ?? 1;
     const args = resolveArgs(templates, this.args);
     const dryRun = new Set(templates.flatMap((t) => t.spec.dryRun.map((d) => d.metricName)));
@@ -212,14 +215,13 @@ export class AnalysisRun {
   private update(): void {
     if (this.finishedAt) return;
     const phase = assessRun(this.metrics.map((m) => ({ name: m.record.name, phase: m.record.phase, dryRun: m.record.dryRun })));
-    this.phase = phase;
     // Dry-run metrics do not decide the phase, but they still run to their end.
     const allDone = this.metrics.every((m) => isComplete(m.record.phase));
     if (phase === 'Failed' || phase === 'Error' || (isComplete(phase) && allDone)) {
       const deciding = this.metrics.find((m) => m.record.phase === phase && !m.record.dryRun);
       this.finish(phase, deciding ? `metric "${deciding.record.name}" ${phase}${deciding.record.message ? `: ${deciding.record.message}` : ''}` : undefined);
     } else {
-      if (isComplete(phase)) this.phase = 'Running';
+      this.phase = 'Running';
       this.options.onChange?.(this);
     }
   }

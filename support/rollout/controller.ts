@@ -11,7 +11,7 @@
 // get traffic, and traffic is moved away before replicas are scaled down.
 import { EventEmitter } from 'node:events';
 import { scaledMs } from '../manifests/duration.ts';
-import type { Rollout } from './model.ts';
+import type { Rollout, RolloutAnalysisSpec } from './model.ts';
 import { imageOf, podTemplateHash, withImage, type PodTemplate, type Revision } from './revision.ts';
 import type { TrafficPlan } from './routing.ts';
 
@@ -115,7 +115,8 @@ export class RolloutController extends EventEmitter {
   private readonly analysis: AnalysisLauncher;
   private readonly replicas = new Map<string, number>();
   private readonly delayedScaleDowns = new Map<string, NodeJS.Timeout>();
-  private state: Omit<RolloutStatus, 'name' | 'strategy' | 'revision' | 'currentPodHash' | 'stableRS' | 'currentImage' | 'stableImage' | 'replicaSets' | 'analysisRuns' | 'timeScale' | 'stepCount'> = {
+  /** The part of the status the state machine sets; the rest is derived in status(). */
+  private state: Pick<RolloutStatus, 'phase' | 'message' | 'abort' | 'abortedAt' | 'currentStepIndex' | 'canaryWeight' | 'activeSelector' | 'previewSelector' | 'pauseConditions'> = {
     phase: 'Progressing',
     message: '',
     abort: false,
@@ -450,7 +451,8 @@ export class RolloutController extends EventEmitter {
         const message = `ProgressDeadlineExceeded: revision ${revision.number} has not become available within ${this.spec.spec.progressDeadlineSeconds} s`;
         this.setPhase('Degraded', message);
         if (this.spec.spec.progressDeadlineAbort && revision !== this.stable) {
-          void this.abort(message);
+          // Its outcome shows in the status; a newer operation may supersede it.
+          this.abort(message).catch(() => {});
           throw new Superseded();
         }
         await scaling;
@@ -537,7 +539,7 @@ export class RolloutController extends EventEmitter {
     }
   }
 
-  private resolveArgs(args: { name: string; value?: string; valueFrom?: { podTemplateHashValue?: 'Stable' | 'Latest'; fieldRef?: { fieldPath: string } } }[]): { name: string; value: string }[] {
+  private resolveArgs(args: RolloutAnalysisSpec['args']): { name: string; value: string }[] {
     return args.map((arg) => {
       if (arg.value !== undefined) return { name: arg.name, value: arg.value };
       const hashFrom = arg.valueFrom?.podTemplateHashValue;
@@ -548,7 +550,7 @@ export class RolloutController extends EventEmitter {
     });
   }
 
-  private startAnalysis(kind: AnalysisKind, spec: { templates: { templateName: string; clusterScope: boolean }[]; args: Parameters<RolloutController['resolveArgs']>[0] }, suffix = ''): AnalysisRunHandle {
+  private startAnalysis(kind: AnalysisKind, spec: RolloutAnalysisSpec, suffix = ''): AnalysisRunHandle {
     const revision = this.current as Revision;
     const handle = this.analysis.start({
       name: `${this.name}-${revision.hash}-${revision.number}-${kind}${suffix}`,
@@ -629,7 +631,6 @@ export class RolloutController extends EventEmitter {
     this.state.currentStepIndex = 0;
     let scale: { replicas?: number; weight?: number; matchTrafficWeight?: boolean } | undefined;
     this.setPhase('Progressing', `revision ${this.current?.number}: step 0/${steps.length}`);
-    // Without steps (or setWeight 0 first), the canary still gets one replica set up front like Argo's surge.
     while ((this.state.currentStepIndex ?? 0) < steps.length) {
       const index = this.state.currentStepIndex as number;
       await this.waitWhilePaused(gen);

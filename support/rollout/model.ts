@@ -133,6 +133,7 @@ export const RolloutSchema = z.object({
 });
 
 export type Rollout = z.output<typeof RolloutSchema>;
+export type RolloutAnalysisSpec = z.output<typeof RolloutAnalysis>;
 
 /** Fields cutover recognises but does not act on locally, with the reason given to the user. */
 export const ROLLOUT_IGNORED_FIELDS: Record<string, string> = {

@@ -21,10 +21,10 @@ import { AnalysisRun } from '../../analysis/run.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
 import type { Service } from '../../manifests/service.ts';
-import { RolloutController, type AnalysisLauncher, type AnalysisRequest, type AnalysisRunHandle, type AnalysisRunPhase, type RolloutWorkloads } from '../../rollout/controller.ts';
+import { RolloutController, type AnalysisLauncher, type AnalysisRequest, type RolloutWorkloads } from '../../rollout/controller.ts';
 import type { Rollout } from '../../rollout/model.ts';
 import type { Revision } from '../../rollout/revision.ts';
-import { selectsRollout, serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
+import { serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
 import { ServiceRouter, type RouterStats } from '../../traffic/router.ts';
 import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef } from './catalog.ts';
@@ -90,7 +90,6 @@ export class LocalPlatform {
   private prometheus: LocalPrometheus | undefined;
   private prometheusStarting: Promise<LocalPrometheus> | undefined;
   private metricsServer: http.Server | undefined;
-  private metricsUrl = '';
   private readonly dataDir: string;
   private readonly ownsDataDir: boolean;
   private closed = false;
@@ -165,7 +164,8 @@ export class LocalPlatform {
       return;
     }
     const entry: RolloutEntry = { sets: new Map(), controller: undefined as unknown as RolloutController };
-    entry.controller = new RolloutController(spec, { workloads: this.workloadsFor(entry), analysis: this.launcher(), timeScale: this.timeScale });
+    const analysis: AnalysisLauncher = { start: (request) => this.startAnalysis(request) };
+    entry.controller = new RolloutController(spec, { workloads: this.workloadsFor(entry), analysis, timeScale: this.timeScale });
     entry.controller.on('event', (e: { reason: string; message: string }) => {
       this.record(`rollout/${name}`, e.reason, e.message);
       if (e.reason !== 'PhaseChanged') this.log(`rollout ${name}: ${e.message}`);
@@ -188,7 +188,6 @@ export class LocalPlatform {
       route: async (_rollout, plan) => {
         entry.plan = plan;
         await this.routeRollout(entry);
-        this.updateTargets();
       },
     };
   }
@@ -246,12 +245,11 @@ export class LocalPlatform {
         Array.from({ length: missing }, async () => {
           const replica = await this.supervisor.start(this.replicaSpec(rollout, set.revision));
           set.replicas.push(replica);
-          replica.on('state', () => void this.routeRollout(entry).then(() => this.updateTargets()));
+          replica.on('state', () => void this.routeRollout(entry));
           return replica;
         }),
       );
       await this.routeRollout(entry);
-      this.updateTargets();
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
     } else if (missing < 0) {
@@ -259,7 +257,6 @@ export class LocalPlatform {
       const going = set.replicas.splice(set.replicas.length + missing, -missing);
       for (const r of going) set.leaving.add(r);
       const { drained } = await this.routeRollout(entry);
-      this.updateTargets();
       await drained;
       await Promise.all(going.map((r) => this.supervisor.stop(r.spec.name)));
       for (const r of going) set.leaving.delete(r);
@@ -268,7 +265,11 @@ export class LocalPlatform {
     if (set.desired === 0 && set.replicas.length === 0 && entry.controller.status().currentPodHash !== set.revision.hash) entry.sets.delete(set.revision.hash);
   }
 
-  /** Sets every router of the Rollout's Services from the plan and the ready replicas. `drained` resolves when removed backends have finished. */
+  /**
+   * Sets every router of the Rollout's Services from the plan and the ready
+   * replicas, and Prometheus' targets with them. `drained` resolves when
+   * removed backends have finished.
+   */
   private async routeRollout(entry: RolloutEntry): Promise<{ drained: Promise<unknown> }> {
     const plan = entry.plan;
     if (plan === undefined) return { drained: Promise.resolve() };
@@ -289,14 +290,12 @@ export class LocalPlatform {
       });
       drains.push(router.setGroups(table));
     }
+    // Prometheus scrapes the same replicas the Services reach.
+    this.updateTargets();
     return { drained: Promise.all(drains) };
   }
 
-  private launcher(): AnalysisLauncher {
-    return { start: (request) => this.startAnalysis(request) };
-  }
-
-  private startAnalysis(request: AnalysisRequest): AnalysisRunHandle {
+  private startAnalysis(request: AnalysisRequest): AnalysisRun {
     const templates: AnalysisTemplate[] = [];
     const missing: string[] = [];
     for (const ref of request.templates) {
@@ -307,6 +306,7 @@ export class LocalPlatform {
     const run = new AnalysisRun({
       name: request.name,
       templates,
+      missing,
       args: request.args,
       timeScale: this.timeScale,
       providers: {
@@ -316,20 +316,7 @@ export class LocalPlatform {
       },
     });
     this.runs.push(run);
-    if (missing.length > 0) run.terminate();
-    const phase = (): AnalysisRunPhase => (missing.length > 0 ? 'Error' : run.phase);
-    const message = missing.length > 0 ? `not applied: ${missing.join(', ')}` : undefined;
-    return {
-      name: run.name,
-      get phase() {
-        return phase();
-      },
-      get message() {
-        return message ?? run.message;
-      },
-      done: missing.length > 0 ? Promise.resolve('Error') : run.done,
-      terminate: () => run.terminate(),
-    };
+    return run;
   }
 
   /** A template's Prometheus address is this platform's Prometheus, unless it is a loopback address of the user's own. */
@@ -358,9 +345,8 @@ export class LocalPlatform {
     return this.prometheusStarting;
   }
 
-  /** One endpoint with every router's metrics (they share a registry). */
+  /** One endpoint with every router's metrics (they share a registry); returns its host:port. Started once, with Prometheus. */
   private async startMetricsEndpoint(): Promise<string> {
-    if (this.metricsServer) return new URL(this.metricsUrl).host;
     this.metricsServer = http.createServer((req, res) => {
       void this.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': this.registry.contentType });
@@ -368,8 +354,7 @@ export class LocalPlatform {
       });
     });
     await new Promise<void>((r) => this.metricsServer?.listen(0, '127.0.0.1', () => r()));
-    this.metricsUrl = `http://127.0.0.1:${(this.metricsServer.address() as AddressInfo).port}/metrics`;
-    return new URL(this.metricsUrl).host;
+    return `127.0.0.1:${(this.metricsServer.address() as AddressInfo).port}`;
   }
 
   /** Every ready replica as a Prometheus target, labelled like its pod. */
@@ -434,12 +419,6 @@ export class LocalPlatform {
 
   get prometheusUrl(): string | undefined {
     return this.prometheus?.url;
-  }
-
-  /** Services that select a rollout's pods, for people reading status. */
-  servicesOf(rollout: string): string[] {
-    const r = this.rollout(rollout).rollout;
-    return [...this.services.values()].filter((s) => selectsRollout(s.spec, r)).map((s) => s.spec.metadata.name);
   }
 
   /** Stops everything in reverse order of creation: controllers, replicas, routers, Prometheus, data. */
