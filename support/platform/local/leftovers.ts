@@ -14,12 +14,21 @@ function save(): void {
   try {
     if (tracked.size === 0) {
       fs.rmSync(ownFile(), { force: true });
+      removeDirIfEmpty();
       return;
     }
     fs.mkdirSync(DIR, { recursive: true });
     fs.writeFileSync(ownFile(), JSON.stringify({ owner: process.pid, children: [...tracked].map(([pid, command]) => ({ pid, command })) }));
   } catch {
     // Best effort: the exit hook still kills children on any ordinary exit.
+  }
+}
+
+function removeDirIfEmpty(): void {
+  try {
+    fs.rmdirSync(DIR);
+  } catch {
+    // another run still lists children there, or it is already gone
   }
 }
 
@@ -85,5 +94,6 @@ export function sweepLeftovers(): number[] {
     }
     fs.rmSync(file, { force: true });
   }
+  removeDirIfEmpty();
   return killed;
 }
