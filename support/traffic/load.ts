@@ -29,6 +29,26 @@ export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Stops scheduling new requests early (in-flight ones still finish). */
   signal?: AbortSignal;
+  /** Called for every request once it has an answer or an error: the raw samples behind the summary. */
+  onResponse?: (sample: ResponseSample) => void;
+  /** Reads the body of these requests as text and passes it to onResponse (others are discarded unread). */
+  keepBody?: (request: LoadRequest) => boolean;
+}
+
+export interface ResponseSample {
+  /** The request's index in the schedule. */
+  index: number;
+  request: LoadRequest;
+  /** When the request was due (epoch ms): latency counts from here, not from when it was sent. */
+  scheduledAt: number;
+  latencyMs: number;
+  /** 0 when there was no HTTP answer (connection error or timeout). */
+  status: number;
+  /** X-App-Version of the answer ("unknown" when absent, "" on error). */
+  version: string;
+  error?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  body?: string;
 }
 
 export interface LoadProgress {
@@ -37,6 +57,8 @@ export interface LoadProgress {
   completed: number;
   failed: number;
   inFlight: number;
+  /** Scheduled requests not sent because too many were in flight. */
+  skipped: number;
 }
 
 export interface LatencySummary {
@@ -73,10 +95,10 @@ export interface LoadResult {
   sendLagP99Ms: number;
 }
 
-const newHistogram = () =>
+export const newHistogram = () =>
   hdr.build({ useWebAssembly: false, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
 
-function summarise(h: hdr.Histogram): LatencySummary {
+export function summarise(h: hdr.Histogram): LatencySummary {
   const ms = (us: number) => Math.round(us) / 1000;
   if (h.totalCount === 0) return { count: 0, minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 };
   return {
@@ -115,6 +137,7 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
   let completed = 0;
   let failed = 0;
   let skipped = 0;
+  let callbackError: Error | undefined;
   /** Requests in flight. */
   const pending = new Set<Promise<void>>();
   const origin = new URL(target).origin;
@@ -127,6 +150,15 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
     const spec = makeRequest(i);
     sent++;
     lag.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
+    const keepBody = options.keepBody?.(spec) ?? false;
+    const report = (fields: Omit<ResponseSample, 'index' | 'request' | 'scheduledAt' | 'latencyMs'>) => {
+      try {
+        options.onResponse?.({ index: i, request: spec, scheduledAt: performance.timeOrigin + scheduledAt, latencyMs: performance.now() - scheduledAt, ...fields });
+      } catch (err) {
+        // A broken callback must not turn an answer into a counted failure: it is rethrown at the end.
+        callbackError ??= err as Error;
+      }
+    };
     const done = undiciRequest(origin + spec.path, {
       dispatcher: agent,
       method: spec.method ?? 'GET',
@@ -136,17 +168,20 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
       bodyTimeout: timeoutMs,
     })
       .then(async (response) => {
-        await response.body.dump();
+        const body = keepBody ? await response.body.text() : (await response.body.dump(), undefined);
         latency.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
         completed++;
         inc(statuses, String(response.statusCode));
         if (response.statusCode >= 500) failed++;
-        const version = response.headers['x-app-version'];
-        inc(versions, typeof version === 'string' ? version : 'unknown');
+        const header = response.headers['x-app-version'];
+        const version = typeof header === 'string' ? header : 'unknown';
+        inc(versions, version);
+        report({ status: response.statusCode, version, headers: response.headers, ...(body !== undefined ? { body } : {}) });
       })
       .catch((err: Error & { code?: string }) => {
         failed++;
         inc(errors, err.code ?? err.name);
+        report({ status: 0, version: '', error: err.code ?? err.name });
       })
       .finally(() => {
         pending.delete(done);
@@ -166,7 +201,7 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
     }
     if (options.onProgress && now - lastProgress >= 1000) {
       lastProgress = now;
-      options.onProgress({ elapsedMs: now - start, sent, completed, failed, inFlight: pending.size });
+      options.onProgress({ elapsedMs: now - start, sent, completed, failed, inFlight: pending.size, skipped });
     }
     const wait = start + next * intervalMs - performance.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(wait, 5))));
@@ -174,6 +209,7 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
   const sendingMs = performance.now() - start;
   await Promise.all([...pending]);
   await agent.close();
+  if (callbackError) throw callbackError;
   const sendLagP99Ms = Math.round(lag.getValueAtPercentile(99)) / 1000;
   return {
     target,

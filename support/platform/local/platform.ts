@@ -17,7 +17,7 @@ import type { AnalysisTemplate } from '../../analysis/model.ts';
 import { jobProvider } from '../../analysis/providers/job.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
-import { AnalysisRun } from '../../analysis/run.ts';
+import { AnalysisRun, type AnalysisRunSnapshot } from '../../analysis/run.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
 import type { Service } from '../../manifests/service.ts';
@@ -26,6 +26,7 @@ import type { Rollout } from '../../rollout/model.ts';
 import type { Revision } from '../../rollout/revision.ts';
 import { serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
 import { ServiceRouter, type RouterStats } from '../../traffic/router.ts';
+import type { Platform, PlatformDiagnostics } from '../platform.ts';
 import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
@@ -75,7 +76,8 @@ interface RolloutEntry {
 
 const randomSuffix = () => Math.random().toString(36).slice(2, 7);
 
-export class LocalPlatform {
+export class LocalPlatform implements Platform {
+  readonly kind = 'local' as const;
   readonly supervisor = new Supervisor();
   readonly events: PlatformEvent[] = [];
   readonly addresses: ServiceAddresses;
@@ -415,6 +417,16 @@ export class LocalPlatform {
     const entry = this.rollouts.get(rollout);
     if (entry === undefined) throw new Error(`no rollout "${rollout}" on the local platform`);
     return [...entry.sets.values()].flatMap((set) => set.replicas.map((replica) => ({ revision: set.revision.number, image: set.revision.image, replica })));
+  }
+
+  analysisRuns(): AnalysisRunSnapshot[] {
+    return this.runs.map((r) => r.snapshot());
+  }
+
+  diagnostics(): PlatformDiagnostics {
+    const logs: Record<string, string[]> = {};
+    for (const [name, replica] of this.supervisor.replicas) logs[name] = replica.logs.slice(-50);
+    return { events: [...this.events], routers: this.routerStats(), logs };
   }
 
   get prometheusUrl(): string | undefined {

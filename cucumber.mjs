@@ -1,0 +1,87 @@
+// Cucumber profiles. TypeScript support code loads through tsx, registered
+// here so that `npx cucumber-js` needs nothing else (and through NODE_OPTIONS
+// for --parallel workers). Each scenario starts its own platform instance on
+// free ports with its own data directories, so --parallel is safe.
+//
+//   default     local platform, time scale 0.25: features/canary.feature in about 4 minutes
+//   fast        local platform, time scale 0.1 (CI): about 2 minutes
+//   nightly     every feature at time scale 1: the PRD's real durations
+//   docker      the real images on Docker (not built yet)
+//   kubernetes  kind or KUBECONFIG with Argo Rollouts (not built yet)
+//
+// CUTOVER_TIME_SCALE overrides a profile's time scale.
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { register } from 'tsx/esm/api';
+
+register();
+if (!/--import[= ]tsx\b/.test(process.env.NODE_OPTIONS ?? '')) {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim();
+}
+
+/** A tool's version from its own output (stdout or stderr), for the report's environment. */
+const version = (cmd, args, pattern) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+  if (r.error || r.status !== 0) return 'not installed';
+  return pattern.exec(`${r.stdout}\n${r.stderr}`)?.[1] ?? 'unknown';
+};
+
+let toolVersions;
+const tools = () =>
+  (toolVersions ??= {
+    node: process.version,
+    java: version('java', ['-version'], /version "([^"]+)"/),
+    prometheus: version(process.env.CUTOVER_PROMETHEUS_BIN ?? '/usr/bin/prometheus', ['--version'], /version (\S+)/),
+    chromium: version(process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', ['--version'], /Chromium (\S+)/),
+    k6: version(process.env.K6_BIN ?? 'k6', ['version'], /k6 v?(\S+)/),
+    git_commit: version('git', ['rev-parse', '--short', 'HEAD'], /(\S+)/),
+  });
+
+function profile(name, { platform, timeScale, paths }) {
+  const scale = process.env.CUTOVER_TIME_SCALE ? Number(process.env.CUTOVER_TIME_SCALE) : timeScale;
+  return {
+    ...(paths ? { paths } : {}),
+    import: ['support/world/*.ts', 'steps/**/*.ts'],
+    worldParameters: { profile: name, platform, timeScale },
+    format: [
+      'progress-bar',
+      ['./support/world/formatter/run-summary.ts', 'reports/run-summary.json'],
+      ['allure-cucumberjs/reporter', 'reports/.allure-formatter.log'],
+      ['html', 'reports/cucumber.html'],
+    ],
+    formatOptions: {
+      resultsDir: 'reports/allure-results',
+      labels: [
+        { pattern: [/^@epic:/], name: 'epic' },
+        { pattern: [/^@feature:/], name: 'feature' },
+        { pattern: [/^@severity:/], name: 'severity' },
+      ],
+      links: {
+        // @prd=<document>/<item>: the requirement document in ../shared/prd
+        prd: { pattern: [/^@prd=/], urlTemplate: '../shared/prd/%s', nameTemplate: 'PRD %s' },
+        issue: { pattern: [/^@issue=/], urlTemplate: '%s' },
+      },
+      categories: [
+        { name: 'SLO breach', messageRegex: '.*(SLO breached|BREACHED).*', matchedStatuses: ['failed'] },
+        { name: 'Rollout failure', messageRegex: '(?s).*(rollout \\S+: expected|canary weights|analysis run).*', matchedStatuses: ['failed', 'broken'] },
+        { name: 'Platform error', messageRegex: '(?s).*(platform|replica .* (not ready|exited)|ECONNREFUSED|Prometheus).*', matchedStatuses: ['failed', 'broken'] },
+        { name: 'Test defect', messageRegex: '.*', matchedStatuses: ['broken', 'failed'] },
+      ],
+      environmentInfo: {
+        profile: name,
+        platform,
+        time_scale: String(scale),
+        os: `${os.type()} ${os.release()}`,
+        ...tools(),
+      },
+    },
+  };
+}
+
+process.env.CUTOVER_PROFILE ??= process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : 'default';
+
+export default profile('default', { platform: 'local', timeScale: 0.25 });
+export const fast = profile('fast', { platform: 'local', timeScale: 0.1 });
+export const nightly = profile('nightly', { platform: 'local', timeScale: 1, paths: ['features/**/*.feature'] });
+export const docker = profile('docker', { platform: 'docker', timeScale: 0.1 });
+export const kubernetes = profile('kubernetes', { platform: 'kubernetes', timeScale: 1 });

@@ -1,0 +1,58 @@
+@epic:deployments @feature:canary @prd=comprehensive-deployment-system/phase-9
+Feature: Canary release of TinyURL
+  A new TinyURL version takes 10%, 25%, 50% and 75% of the traffic, two
+  minutes at each weight (scaled by the profile's time scale), while
+  success-rate, error-rate and latency analysis run against the canary pods in
+  Prometheus. A version that breaches any of them is rolled back on its own.
+
+  Background:
+    Given the analysis templates in "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    And 200 requests per second are sent to "tinyurl" for the whole scenario with these requests:
+      | method | path    | status |
+      | GET    | /       | 200    |
+      | GET    | /health | 200    |
+    And short links are created in "tinyurl" at 20 requests per second for the whole scenario
+
+  @severity:critical
+  Scenario: A healthy canary is promoted step by step
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is "Healthy" within 12 minutes
+    And rollout "tinyurl" passed through canary weights 10, 25, 50, 75, 100
+    And every analysis run of rollout "tinyurl" is "Successful"
+    When the traffic runs on for 3 seconds
+    Then "cutover/tinyurl:v2" served at least 99% of the requests after the rollout
+    And the traffic met "http_req_failed: rate<0.001" and "checks: rate>0.999"
+    And the traffic during the rollout met "http_req_duration: p(95)<50"
+    And every short link created during the scenario still resolves
+
+  @severity:critical
+  Scenario Outline: A canary that fails its <analysis> analysis is rolled back
+    When the image of rollout "tinyurl" is set to "<image>"
+    Then rollout "tinyurl" is "Degraded" within 3 minutes
+    And an analysis run of rollout "tinyurl" is "Failed"
+    And all traffic is served by "cutover/tinyurl:v1" within 5 seconds of the abort
+    And "cutover/tinyurl:v2" served at most 0% of the requests after the abort
+    And the traffic after the abort met "http_req_failed: rate<0.001"
+    And every short link created during the scenario still resolves
+
+    Examples:
+      | analysis                  | image                     |
+      | success-rate, error-rate  | cutover/tinyurl:v2-faulty |
+      | latency                   | cutover/tinyurl:v2-slow   |
+
+  Scenario: An operator promotes a canary past its pauses, then aborts the next one
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is paused at a canary weight of 10% within 1 minute
+    When rollout "tinyurl" is promoted
+    Then rollout "tinyurl" is paused at a canary weight of 25% within 1 minute
+    When rollout "tinyurl" is aborted
+    Then rollout "tinyurl" is "Degraded" within 1 minute
+    And all traffic is served by "cutover/tinyurl:v1" within 5 seconds of the abort
+    And rollout "tinyurl" passed through canary weights 10, 25, 0
+    When rollout "tinyurl" is retried
+    And rollout "tinyurl" is fully promoted
+    Then rollout "tinyurl" is "Healthy" within 2 minutes
+    When the traffic runs on for 3 seconds
+    Then the traffic after the rollout met "http_req_failed: rate<0.001"
+    And every short link created during the scenario still resolves

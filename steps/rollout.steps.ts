@@ -1,0 +1,171 @@
+// Rollouts: applying manifests, the `kubectl argo rollouts` verbs, bounded
+// waits for a phase, step or weight, and what the rollout did.
+import { Given, Then, When } from '@cucumber/cucumber';
+import type { RolloutPhase } from '../support/rollout/controller.ts';
+import { timeUntilOnlyVersion } from '../support/rollout/observations.ts';
+import type { WindowPhrase } from '../support/slo/windows.ts';
+import { versionOfImage } from '../support/vocabulary/parse.ts';
+import type { CutoverWorld } from '../support/world/world.ts';
+
+const PHASES: RolloutPhase[] = ['Progressing', 'Paused', 'Healthy', 'Degraded'];
+const ANALYSIS_PHASES = ['Pending', 'Running', 'Successful', 'Failed', 'Error', 'Inconclusive'];
+
+function phaseOf(text: string): RolloutPhase {
+  if (!(PHASES as string[]).includes(text)) throw new Error(`"${text}" is not a rollout phase: expected one of ${PHASES.join(', ')}`);
+  return text as RolloutPhase;
+}
+
+/** Applies a manifest file, or every YAML file of a directory. */
+Given('the manifests {string} are applied', async function (this: CutoverWorld, file: string) {
+  await this.session.applyManifests([file]);
+});
+
+/** Applies the AnalysisTemplates a rollout refers to (a file or a directory). */
+Given('the analysis templates in {string} are applied', async function (this: CutoverWorld, file: string) {
+  await this.session.applyManifests([file]);
+});
+
+/** Applies the manifest and waits (2 minutes, scaled) until the rollout is Healthy with that image stable. */
+Given('the {rollout} from {string} is healthy at {image}', async function (this: CutoverWorld, name: string, file: string, image: string) {
+  await this.session.applyManifests([file]);
+  const status = await this.session.waitForPhase(name, 'Healthy', this.session.scaledWait(120_000));
+  await this.evidence.verify(`rollout ${name} is healthy at ${image}`, status.stableImage === image, { expected: image, measured: status.stableImage, details: status }, () =>
+    `rollout ${name} is Healthy, but at ${status.stableImage}, not ${image}: ${file} deploys ${status.stableImage}`,
+  );
+});
+
+/** Starts an update (`kubectl argo rollouts set image`); windows "during the rollout" and durations count from here. */
+When('the image of {rollout} is set to {image}', async function (this: CutoverWorld, name: string, image: string) {
+  await this.session.setImage(name, image);
+});
+
+/** `kubectl argo rollouts promote`: skips the current pause. */
+When('{rollout} is promoted', function (this: CutoverWorld, name: string) {
+  this.session.rollout(name).promote(false);
+});
+
+/** `kubectl argo rollouts promote --full`: skips every remaining step and analysis. */
+When('{rollout} is fully promoted', function (this: CutoverWorld, name: string) {
+  this.session.rollout(name).promote(true);
+});
+
+/** `kubectl argo rollouts abort`: all traffic back to stable; the rollout becomes Degraded. */
+When('{rollout} is aborted', async function (this: CutoverWorld, name: string) {
+  await this.session.rollout(name).abort('aborted by the scenario');
+});
+
+/** `kubectl argo rollouts retry rollout`: restarts an aborted update. */
+When('{rollout} is retried', async function (this: CutoverWorld, name: string) {
+  await this.session.rollout(name).retry();
+});
+
+/** `kubectl argo rollouts pause`. */
+When('{rollout} is paused', function (this: CutoverWorld, name: string) {
+  this.session.rollout(name).pause();
+});
+
+/** `kubectl argo rollouts undo`: back to the previous revision. */
+When('{rollout} is undone', async function (this: CutoverWorld, name: string) {
+  await this.session.rollout(name).undo();
+});
+
+/** `kubectl argo rollouts undo --to-revision N`. */
+When('{rollout} is undone to revision {int}', async function (this: CutoverWorld, name: string, revision: number) {
+  await this.session.rollout(name).undo(revision);
+});
+
+/** Waits for a phase: Progressing, Paused, Healthy or Degraded. The wait is in the PRD's clock (scaled, at least 30 s). */
+Then('{rollout} is {string} within {duration}', async function (this: CutoverWorld, name: string, phase: string, ms: number) {
+  await this.session.waitForPhase(name, phaseOf(phase), this.session.scaledWait(ms));
+});
+
+/** Waits until the canary has reached a step (1-based: step 1 is the first step done). */
+Then('{rollout} reaches step {int} within {duration}', async function (this: CutoverWorld, name: string, step: number, ms: number) {
+  await this.session.rollout(name).waitFor((s) => (s.currentStepIndex ?? 0) >= step, this.session.scaledWait(ms), `step ${step}`);
+});
+
+/** Waits until the canary carries a weight of traffic. */
+Then('{rollout} reaches a canary weight of {percent} within {duration}', async function (this: CutoverWorld, name: string, weight: number, ms: number) {
+  await this.session.rollout(name).waitFor((s) => s.canaryWeight === weight, this.session.scaledWait(ms), `canary weight ${weight}`);
+});
+
+/** Waits until the rollout is Paused with the canary at a weight. */
+Then('{rollout} is paused at a canary weight of {percent} within {duration}', async function (this: CutoverWorld, name: string, weight: number, ms: number) {
+  await this.session.rollout(name).waitFor((s) => s.phase === 'Paused' && s.canaryWeight === weight, this.session.scaledWait(ms), `Paused at canary weight ${weight}`);
+});
+
+/** The canary weights set since the update started, in order, exactly. */
+Then('{rollout} passed through canary weights {numbers}', async function (this: CutoverWorld, name: string, expected: number[]) {
+  const seen = this.session.weightsSinceUpdate(name);
+  await this.evidence.verify(`canary weights of ${name}`, JSON.stringify(seen) === JSON.stringify(expected), { expected, measured: seen }, () =>
+    `rollout ${name}: expected canary weights ${expected.join(', ')}, saw ${seen.join(', ') || 'none'}`,
+  );
+});
+
+/** Every analysis run started for the update is in this phase (and there is at least one). */
+Then('every analysis run of {rollout} is {string}', async function (this: CutoverWorld, name: string, phase: string) {
+  if (!ANALYSIS_PHASES.includes(phase)) throw new Error(`"${phase}" is not an analysis phase: expected one of ${ANALYSIS_PHASES.join(', ')}`);
+  const runs = this.session.rollout(name).status().analysisRuns;
+  const phases = runs.map((r) => `${r.name}: ${r.phase}${r.message ? ` (${r.message})` : ''}`);
+  await this.evidence.verify(`analysis runs of ${name} are ${phase}`, runs.length > 0 && runs.every((r) => r.phase === phase), { expected: phase, measured: phases, details: this.session.platform.analysisRuns() }, () =>
+    `rollout ${name}: expected every analysis run to be ${phase}; ${runs.length === 0 ? 'no analysis run was started' : phases.join('; ')}`,
+  );
+});
+
+/** At least one analysis run for the update ended in this phase (e.g. the one that failed the canary). */
+Then('an analysis run of {rollout} is {string}', async function (this: CutoverWorld, name: string, phase: string) {
+  if (!ANALYSIS_PHASES.includes(phase)) throw new Error(`"${phase}" is not an analysis phase: expected one of ${ANALYSIS_PHASES.join(', ')}`);
+  const runs = this.session.rollout(name).status().analysisRuns;
+  const phases = runs.map((r) => `${r.name}: ${r.phase}${r.message ? ` (${r.message})` : ''}`);
+  await this.evidence.verify(`an analysis run of ${name} is ${phase}`, runs.some((r) => r.phase === phase), { expected: phase, measured: phases, details: this.session.platform.analysisRuns() }, () =>
+    `rollout ${name}: expected an analysis run to be ${phase}; ${runs.length === 0 ? 'no analysis run was started' : phases.join('; ')}`,
+  );
+});
+
+/**
+ * The rollback as users saw it: after the abort, the last request answered by
+ * anything but this image came within the bound (real time, not scaled), and
+ * requests went on being answered by it afterwards.
+ */
+Then('all traffic is served by {image} within {duration} of the abort', async function (this: CutoverWorld, image: string, boundMs: number) {
+  const update = this.session.update;
+  if (update === undefined) throw new Error('no update was started in this scenario, so there is no abort to measure from');
+  const rollout = this.session.rollout(update.rollout);
+  const aborted = await rollout.waitFor((s) => s.abort, this.session.scaledWait(60_000), 'an abort');
+  const abortAt = Date.parse(aborted.abortedAt ?? rollout.events.findLast((e) => e.reason === 'RolloutAborted')?.at ?? '');
+  const run = this.session.soleTraffic();
+  // Let traffic run past the bound so that "nothing else after it" is observed, not assumed.
+  const observeUntil = abortAt + boundMs + 1000;
+  while (Date.now() < observeUntil && run.running) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 200));
+  const version = versionOfImage(image);
+  const m = timeUntilOnlyVersion(run.recording.samples, abortAt, version);
+  const passed = m.ms <= boundMs && m.answeredAfter > 0;
+  await this.evidence.verify(`all traffic on ${image} within ${boundMs} ms of the abort`, passed, { expected: `≤ ${boundMs} ms`, measured: m }, () =>
+    m.answeredAfter === 0
+      ? `no request was answered by ${version} after the abort (${m.requestsAfter} requests sent since): the rollback was not observed`
+      : `after the abort, requests still reached ${m.lastOtherVersion} ${m.ms} ms later (bound ${boundMs} ms)`,
+  );
+});
+
+/** The share of answered requests a version served over a window of the scenario's traffic. */
+Then('{image} served at least {percent} of the requests {window}', async function (this: CutoverWorld, image: string, percent: number, phrase: WindowPhrase) {
+  const run = this.session.soleTraffic();
+  const window = this.session.window(phrase, run);
+  const stats = run.recording.stats(window);
+  const share = (stats.versionShare[versionOfImage(image)] ?? 0) * 100;
+  await this.evidence.verify(`${image} served at least ${percent}% ${window.name}`, share >= percent && stats.requests > 0, { expected: `≥ ${percent}%`, measured: `${share.toFixed(2)}%`, details: stats }, () =>
+    `${image} served ${share.toFixed(2)}% of ${stats.requests} requests ${phrase}, expected at least ${percent}% (versions: ${JSON.stringify(stats.versions)})`,
+  );
+});
+
+/** The share of answered requests a version served over a window, at most. */
+Then('{image} served at most {percent} of the requests {window}', async function (this: CutoverWorld, image: string, percent: number, phrase: WindowPhrase) {
+  const run = this.session.soleTraffic();
+  const window = this.session.window(phrase, run);
+  const stats = run.recording.stats(window);
+  const share = (stats.versionShare[versionOfImage(image)] ?? 0) * 100;
+  await this.evidence.verify(`${image} served at most ${percent}% ${window.name}`, share <= percent && stats.requests > 0, { expected: `≤ ${percent}%`, measured: `${share.toFixed(2)}%`, details: stats }, () =>
+    `${image} served ${share.toFixed(2)}% of ${stats.requests} requests ${phrase}, expected at most ${percent}% (versions: ${JSON.stringify(stats.versions)})`,
+  );
+});

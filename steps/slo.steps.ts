@@ -1,0 +1,32 @@
+// SLO assertions in k6's threshold syntax, over the whole scenario or a named
+// window. Every verdict is attached with what was measured, breached or not.
+import { Then, type DataTable } from '@cucumber/cucumber';
+import { parseThreshold, type Threshold } from '../support/slo/threshold.ts';
+import type { WindowPhrase } from '../support/slo/windows.ts';
+import type { CutoverWorld } from '../support/world/world.ts';
+
+/** The scenario's only traffic met a threshold over the whole scenario. */
+Then('the traffic met {threshold}', async function (this: CutoverWorld, t: Threshold) {
+  await this.session.assertThresholds(this.session.soleTraffic(), 'during the whole scenario', [t]);
+});
+
+/** Two thresholds over the whole scenario. */
+Then('the traffic met {threshold} and {threshold}', async function (this: CutoverWorld, a: Threshold, b: Threshold) {
+  await this.session.assertThresholds(this.session.soleTraffic(), 'during the whole scenario', [a, b]);
+});
+
+/** A threshold over a window: during the whole scenario, during the rollout, before the rollout, after the switch, after the abort, after the rollout. */
+Then('the traffic {window} met {threshold}', async function (this: CutoverWorld, phrase: WindowPhrase, t: Threshold) {
+  await this.session.assertThresholds(this.session.soleTraffic(), phrase, [t]);
+});
+
+/** Thresholds, one per row, over a window of the traffic to a service. */
+Then('the traffic to {string} {window} met these thresholds:', async function (this: CutoverWorld, service: string, phrase: WindowPhrase, table: DataTable) {
+  const thresholds = table.raw().map((row) => parseThreshold(row.join(' ').trim()));
+  await this.session.assertThresholds(this.session.trafficTo(service), phrase, thresholds);
+});
+
+/** A threshold over the whole scenario for the traffic to one service. */
+Then('the traffic to {string} met {threshold}', async function (this: CutoverWorld, service: string, t: Threshold) {
+  await this.session.assertThresholds(this.session.trafficTo(service), 'during the whole scenario', [t]);
+});

@@ -1,0 +1,111 @@
+// Charts for the report, rendered to SVG in Node by Vega-Lite (no browser,
+// no canvas): latency percentiles over time, requests per version over time
+// (the canary steps show as the share moving), and the rollout timeline.
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { SeriesPoint } from '../traffic/recording.ts';
+
+export interface TimelineMark {
+  at: number;
+  label: string;
+  /** "rollout" events, "analysis" results, "chaos"... coloured apart. */
+  kind: string;
+}
+
+const WIDTH = 720;
+
+async function render(spec: vl.TopLevelSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const rel = (t: number, origin: number) => Math.round((t - origin) / 100) / 10;
+
+/** Rule lines with labels for rollout events, drawn over a time chart. */
+function markLayers(marks: TimelineMark[], origin: number): object[] {
+  if (marks.length === 0) return [];
+  const values = marks.map((m) => ({ s: rel(m.at, origin), label: m.label, kind: m.kind }));
+  return [
+    { data: { values }, mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.6 }, encoding: { x: { field: 's', type: 'quantitative' }, color: { field: 'kind', type: 'nominal', legend: null } } },
+    {
+      data: { values },
+      mark: { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -2, fontSize: 9 },
+      encoding: { x: { field: 's', type: 'quantitative' }, y: { value: 2 }, text: { field: 'label' } },
+    },
+  ];
+}
+
+export async function latencyChart(title: string, series: SeriesPoint[], marks: TimelineMark[] = []): Promise<string> {
+  const origin = series[0]?.t ?? 0;
+  const values = series.flatMap((p) =>
+    p.requests === 0
+      ? []
+      : [
+          { s: rel(p.t, origin), ms: p.p50Ms, percentile: 'p50' },
+          { s: rel(p.t, origin), ms: p.p95Ms, percentile: 'p95' },
+          { s: rel(p.t, origin), ms: p.p99Ms, percentile: 'p99' },
+        ],
+  );
+  return render({
+    title,
+    width: WIDTH,
+    height: 240,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 's', type: 'quantitative', title: 'seconds since traffic started' },
+          y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
+          color: { field: 'percentile', type: 'nominal' },
+        },
+      },
+      ...(markLayers(marks, origin) ?? []),
+    ],
+  } as vl.TopLevelSpec);
+}
+
+export async function versionsChart(title: string, series: SeriesPoint[], marks: TimelineMark[] = []): Promise<string> {
+  const origin = series[0]?.t ?? 0;
+  const values = series.flatMap((p) => [
+    ...Object.entries(p.versions).map(([version, n]) => ({ s: rel(p.t, origin), requests: n, version })),
+    ...(p.failed > 0 ? [{ s: rel(p.t, origin), requests: p.failed, version: 'failed' }] : []),
+  ]);
+  return render({
+    title,
+    width: WIDTH,
+    height: 240,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'area', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 's', type: 'quantitative', title: 'seconds since traffic started' },
+          y: { field: 'requests', type: 'quantitative', stack: 'zero', title: 'requests per second' },
+          color: { field: 'version', type: 'nominal' },
+        },
+      },
+      ...(markLayers(marks, origin) ?? []),
+    ],
+  } as vl.TopLevelSpec);
+}
+
+/** Rollout events and analysis results on one time axis. */
+export async function timelineChart(title: string, marks: TimelineMark[], origin: number): Promise<string> {
+  const values = marks.map((m) => ({ s: rel(m.at, origin), label: m.label, kind: m.kind }));
+  return render({
+    title,
+    width: WIDTH,
+    height: Math.max(120, 22 * new Set(values.map((v) => v.kind)).size + 60),
+    data: { values },
+    layer: [
+      { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 's', type: 'quantitative', title: 'seconds since the scenario started' }, y: { field: 'kind', type: 'nominal', title: null }, color: { field: 'kind', type: 'nominal', legend: null } } },
+      { mark: { type: 'text', angle: 330, align: 'left', dx: 5, dy: -5, fontSize: 9 }, encoding: { x: { field: 's', type: 'quantitative' }, y: { field: 'kind', type: 'nominal' }, text: { field: 'label' } } },
+    ],
+  } as vl.TopLevelSpec);
+}

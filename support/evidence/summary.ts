@@ -1,0 +1,147 @@
+// reports/run-summary.json: one line of truth per scenario for release
+// managers and for sign-off tooling. Evidence travels from the steps to the
+// summary as JSON attachments carrying a "cutover" key (so it works the same
+// under --parallel, where steps run in worker processes).
+import { z } from 'zod';
+
+export const SloEvidenceSchema = z.object({
+  cutover: z.literal('slo'),
+  threshold: z.string(),
+  window: z.object({ name: z.string(), from: z.string(), to: z.string(), seconds: z.number() }),
+  measured: z.number(),
+  unit: z.string(),
+  passed: z.boolean(),
+  problem: z.string().optional(),
+  traffic: z.string(),
+  engine: z.enum(['cutover', 'k6']),
+});
+
+export const AssertionEvidenceSchema = z.object({
+  cutover: z.literal('assertion'),
+  name: z.string(),
+  passed: z.boolean(),
+  expected: z.unknown().optional(),
+  measured: z.unknown().optional(),
+});
+
+export const RolloutEvidenceSchema = z.object({
+  cutover: z.literal('rollout'),
+  rollout: z.string(),
+  strategy: z.enum(['canary', 'blueGreen']),
+  fromImage: z.string(),
+  toImage: z.string(),
+  phase: z.string(),
+  /** From the update's start to RolloutCompleted. */
+  rolloutMs: z.number().optional(),
+  /** From RolloutAborted to all traffic on stable (TrafficRestored). */
+  rollbackMs: z.number().optional(),
+  weights: z.array(z.number()),
+  analysisRuns: z.array(z.object({ name: z.string(), phase: z.string() })),
+});
+
+export const ScenarioContextSchema = z.object({
+  cutover: z.literal('context'),
+  platform: z.string(),
+  timeScale: z.number(),
+});
+
+export const EvidenceSchema = z.discriminatedUnion('cutover', [SloEvidenceSchema, AssertionEvidenceSchema, RolloutEvidenceSchema, ScenarioContextSchema]);
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
+export const ScenarioSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  feature: z.string(),
+  uri: z.string(),
+  line: z.number().optional(),
+  tags: z.array(z.string()),
+  /** Requirement ids from @prd=<id> tags. */
+  prd: z.array(z.string()),
+  status: z.enum(['passed', 'failed', 'skipped', 'pending', 'undefined', 'ambiguous', 'unknown']),
+  /** What kind of failure, for triage: an SLO breach, a rollout that misbehaved, the platform, or the test itself. */
+  failureKind: z.enum(['slo-breach', 'rollout-failure', 'platform-error', 'test-defect']).optional(),
+  error: z.string().optional(),
+  durationMs: z.number(),
+  platform: z.string().optional(),
+  timeScale: z.number().optional(),
+  slos: z.array(SloEvidenceSchema.omit({ cutover: true })),
+  assertions: z.array(AssertionEvidenceSchema.omit({ cutover: true })),
+  rollouts: z.array(RolloutEvidenceSchema.omit({ cutover: true })),
+});
+export type ScenarioSummary = z.infer<typeof ScenarioSummarySchema>;
+
+export const RunSummarySchema = z.object({
+  schemaVersion: z.literal(1),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  verdict: z.enum(['passed', 'failed']),
+  profile: z.string().optional(),
+  platform: z.string().optional(),
+  timeScale: z.number().optional(),
+  gitCommit: z.string().optional(),
+  counts: z.object({ scenarios: z.number(), passed: z.number(), failed: z.number(), other: z.number() }),
+  scenarios: z.array(ScenarioSummarySchema),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/** Reads evidence out of an attachment body; anything else is not ours. */
+export function parseEvidence(body: string): Evidence | undefined {
+  if (!body.includes('"cutover"')) return undefined;
+  try {
+    const parsed = EvidenceSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Classifies a failure message for triage (Allure categories use the same patterns). */
+export const FAILURE_KINDS: { kind: NonNullable<ScenarioSummary['failureKind']>; name: string; pattern: RegExp }[] = [
+  { kind: 'slo-breach', name: 'SLO breach', pattern: /SLO breached|BREACHED|thresholds? .*crossed/i },
+  { kind: 'rollout-failure', name: 'Rollout failure', pattern: /^rollout |rollout .* expected|canary weights|analysis run/i },
+  { kind: 'platform-error', name: 'Platform error', pattern: /platform|replica .* (not ready|exited)|ECONNREFUSED|prometheus|no such file|spawn/i },
+];
+
+export function classifyFailure(message: string): NonNullable<ScenarioSummary['failureKind']> {
+  return FAILURE_KINDS.find((k) => k.pattern.test(message))?.kind ?? 'test-defect';
+}
+
+export function summariseRun(input: {
+  startedAt: string;
+  finishedAt: string;
+  profile?: string;
+  gitCommit?: string;
+  scenarios: Omit<ScenarioSummary, 'slos' | 'assertions' | 'rollouts' | 'platform' | 'timeScale' | 'failureKind'>[];
+  evidence: Map<string, Evidence[]>;
+}): RunSummary {
+  const scenarios = input.scenarios.map((s): ScenarioSummary => {
+    const ev = input.evidence.get(s.id) ?? [];
+    const context = ev.find((e) => e.cutover === 'context');
+    const strip = <T extends { cutover: string }>(e: T) => {
+      const { cutover: _c, ...rest } = e;
+      return rest;
+    };
+    return {
+      ...s,
+      ...(s.status === 'failed' ? { failureKind: classifyFailure(s.error ?? '') } : {}),
+      ...(context ? { platform: context.platform, timeScale: context.timeScale } : {}),
+      slos: ev.filter((e) => e.cutover === 'slo').map(strip) as ScenarioSummary['slos'],
+      assertions: ev.filter((e) => e.cutover === 'assertion').map(strip) as ScenarioSummary['assertions'],
+      rollouts: ev.filter((e) => e.cutover === 'rollout').map(strip) as ScenarioSummary['rollouts'],
+    };
+  });
+  const passed = scenarios.filter((s) => s.status === 'passed').length;
+  const failed = scenarios.filter((s) => s.status === 'failed').length;
+  const first = scenarios.find((s) => s.platform);
+  return RunSummarySchema.parse({
+    schemaVersion: 1,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    verdict: failed === 0 && passed > 0 && scenarios.every((s) => s.status === 'passed' || s.status === 'skipped') ? 'passed' : 'failed',
+    ...(input.profile ? { profile: input.profile } : {}),
+    ...(first ? { platform: first.platform, timeScale: first.timeScale } : {}),
+    ...(input.gitCommit ? { gitCommit: input.gitCommit } : {}),
+    counts: { scenarios: scenarios.length, passed, failed, other: scenarios.length - passed - failed },
+    scenarios,
+  });
+}

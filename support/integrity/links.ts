@@ -1,0 +1,74 @@
+// "Nothing lost", counted: every short link whose creation TinyURL
+// acknowledged (201 with a code) is kept in a ledger, and afterwards each one
+// must still redirect to exactly the URL it was created for.
+import { Agent, request } from 'undici';
+import type { LoadRequest, ResponseSample } from '../traffic/load.ts';
+
+export interface LedgerEntry {
+  code: string;
+  url: string;
+  /** When the creation was due (epoch ms). */
+  at: number;
+  /** The version that acknowledged it. */
+  version: string;
+}
+
+export interface LedgerCheck {
+  acknowledged: number;
+  checked: number;
+  intact: number;
+  missing: { code: string; url: string; status: number; version: string }[];
+  wrong: { code: string; url: string; location: string; version: string }[];
+}
+
+/** The creation request: the URL is unique per request, never fetched by anyone. */
+export const createLinkRequest = (runId: string): LoadRequest => ({
+  method: 'POST',
+  path: '/shorten',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ url: `http://127.0.0.1/cutover-ledger/${runId}/{{i}}` }),
+});
+
+export class LinkLedger {
+  readonly entries: LedgerEntry[] = [];
+  /** Answers that were not an acknowledgement (not counted as writes). */
+  rejected = 0;
+
+  /** Records an answer of the creation traffic. */
+  observe(r: ResponseSample): void {
+    if (r.status !== 201 || r.body === undefined) {
+      this.rejected++;
+      return;
+    }
+    const body = JSON.parse(r.body) as { code?: string };
+    const url = (JSON.parse(r.request.body ?? '{}') as { url?: string }).url;
+    if (typeof body.code !== 'string' || typeof url !== 'string') throw new Error(`TinyURL acknowledged a link without a code: ${r.body.slice(0, 200)}`);
+    this.entries.push({ code: body.code, url, at: r.scheduledAt, version: r.version });
+  }
+
+  /** Follows no redirect: reads each code's Location and compares it with what was stored. */
+  async verify(target: string, concurrency = 16): Promise<LedgerCheck> {
+    const agent = new Agent({ connections: concurrency });
+    const result: LedgerCheck = { acknowledged: this.entries.length, checked: 0, intact: 0, missing: [], wrong: [] };
+    const queue = [...this.entries];
+    const origin = new URL(target).origin;
+    try {
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
+            const res = await request(`${origin}/${encodeURIComponent(e.code)}`, { dispatcher: agent, method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
+            await res.body.dump();
+            result.checked++;
+            const location = res.headers.location;
+            if (res.statusCode !== 302 && res.statusCode !== 301) result.missing.push({ code: e.code, url: e.url, status: res.statusCode, version: e.version });
+            else if (location !== e.url) result.wrong.push({ code: e.code, url: e.url, location: String(location), version: e.version });
+            else result.intact++;
+          }
+        }),
+      );
+    } finally {
+      await agent.close();
+    }
+    return result;
+  }
+}

@@ -1,0 +1,54 @@
+// What steps see of a platform. Steps never branch on the platform: local,
+// docker and kubernetes each implement this, chosen by Cucumber profile.
+import type { AnalysisRunSnapshot } from '../analysis/run.ts';
+import type { RolloutController } from '../rollout/controller.ts';
+import type { RouterStats } from '../traffic/router.ts';
+import { LocalPlatform, type LocalPlatformOptions } from './local/platform.ts';
+
+export const PLATFORM_KINDS = ['local', 'docker', 'kubernetes'] as const;
+export type PlatformKind = (typeof PLATFORM_KINDS)[number];
+
+/** A rollout as steps drive it: the `kubectl argo rollouts` verbs, status, events and a bounded wait. */
+export type RolloutHandle = Pick<RolloutController, 'name' | 'events' | 'status' | 'waitFor' | 'setImage' | 'promote' | 'abort' | 'retry' | 'undo' | 'pause'>;
+
+/** What a failed scenario leaves behind for whoever reads the report. */
+export interface PlatformDiagnostics {
+  events: { at: string; source: string; reason: string; message: string }[];
+  routers: RouterStats[];
+  /** Last output lines per replica. */
+  logs: Record<string, string[]>;
+}
+
+export interface Platform {
+  readonly kind: PlatformKind;
+  readonly timeScale: number;
+  /** Applies manifest files; a malformed one fails with file, line and field before anything changes. */
+  applyFiles(files: string[]): Promise<void>;
+  rollout(name: string): RolloutHandle;
+  rolloutNames(): string[];
+  /** Where a Service answers, as seen from the test (a loopback URL on local). */
+  serviceUrl(name: string): string;
+  /** Every analysis run started so far, with every measurement. */
+  analysisRuns(): AnalysisRunSnapshot[];
+  diagnostics(): PlatformDiagnostics;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions extends LocalPlatformOptions {
+  timeScale: number;
+}
+
+export function createPlatform(kind: PlatformKind, options: PlatformOptions): Platform {
+  switch (kind) {
+    case 'local':
+      return new LocalPlatform(options);
+    case 'docker':
+    case 'kubernetes':
+      throw new Error(`the ${kind} platform is not built yet: run the features on the local platform (the default profile) until it lands`);
+  }
+}
+
+export function parsePlatformKind(text: string): PlatformKind {
+  if (!(PLATFORM_KINDS as readonly string[]).includes(text)) throw new Error(`unknown platform "${text}": expected one of ${PLATFORM_KINDS.join(', ')}`);
+  return text as PlatformKind;
+}

@@ -1,0 +1,286 @@
+// One verification scenario, without Cucumber: the platform it runs on, the
+// traffic it sends, the update under test and the evidence it leaves. Steps
+// call one method each; teardown stops everything in reverse order of
+// creation, collecting diagnostics first when the scenario failed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
+import type { EvidenceRecorder } from '../evidence/recorder.ts';
+import { createPlatform, type Platform, type PlatformKind, type RolloutHandle } from '../platform/platform.ts';
+import type { RolloutPhase, RolloutStatus } from '../rollout/controller.ts';
+import { canaryWeights, rolloutDurations } from '../rollout/observations.ts';
+import { describeVerdict, evaluateThreshold, type Threshold, type ThresholdVerdict } from '../slo/threshold.ts';
+import { resolveWindow, type WindowPhrase } from '../slo/windows.ts';
+import { TrafficRun, type TrafficSpec } from '../traffic/background.ts';
+import type { TimeWindow, TrafficRecording } from '../traffic/recording.ts';
+
+export interface SessionOptions {
+  platform: PlatformKind;
+  timeScale: number;
+  evidence: EvidenceRecorder;
+  /** Progress lines for people. */
+  log?: (line: string) => void;
+  /** Where relative manifest paths are resolved (the project root). */
+  root?: string;
+}
+
+export interface UpdateUnderTest {
+  rollout: string;
+  fromImage: string;
+  toImage: string;
+  startedAt: number;
+}
+
+/** Waits written in the PRD's clock are scaled like the manifests, but never below this. */
+export const MIN_WAIT_MS = 30_000;
+
+export class VerificationSession {
+  readonly startedAt = Date.now();
+  readonly evidence: EvidenceRecorder;
+  readonly traffic = new Map<string, TrafficRun>();
+  /** Every traffic run of the scenario, stopped ones too, in order. */
+  readonly trafficHistory: TrafficRun[] = [];
+  update: UpdateUnderTest | undefined;
+  private platformInstance: Platform | undefined;
+  private readonly cleanups: { name: string; run: () => Promise<void> }[] = [];
+  private readonly log: (line: string) => void;
+
+  constructor(readonly options: SessionOptions) {
+    this.evidence = options.evidence;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get timeScale(): number {
+    return this.options.timeScale;
+  }
+
+  /** The platform, created on first use (a scenario without one starts nothing). */
+  get platform(): Platform {
+    if (this.platformInstance === undefined) {
+      const platform = createPlatform(this.options.platform, { timeScale: this.options.timeScale, log: (line) => this.log(line) });
+      this.platformInstance = platform;
+      this.onCleanup(`${platform.kind} platform`, () => platform.close());
+    }
+    return this.platformInstance;
+  }
+
+  /** Registers something to stop at teardown; teardown runs newest first. */
+  onCleanup(name: string, run: () => Promise<void>): void {
+    this.cleanups.push({ name, run });
+  }
+
+  /** A wait written in the PRD's clock ("within 3 minutes"), at this run's time scale. */
+  scaledWait(ms: number): number {
+    return Math.max(MIN_WAIT_MS, Math.round(ms * this.timeScale));
+  }
+
+  resolve(file: string): string {
+    return path.resolve(this.options.root ?? process.cwd(), file);
+  }
+
+  /** Files named by path or glob-free directory (every .yaml in it). */
+  expandManifests(files: string[]): string[] {
+    return files.flatMap((f) => {
+      const full = this.resolve(f);
+      if (!fs.existsSync(full)) throw new Error(`manifest ${f} does not exist (looked at ${full})`);
+      if (fs.statSync(full).isDirectory()) {
+        return fs.readdirSync(full).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(full, n));
+      }
+      return [full];
+    });
+  }
+
+  async applyManifests(files: string[]): Promise<void> {
+    await this.platform.applyFiles(this.expandManifests(files));
+  }
+
+  rollout(name: string): RolloutHandle {
+    return this.platform.rollout(name);
+  }
+
+  async waitForPhase(name: string, phase: RolloutPhase, waitMs: number): Promise<RolloutStatus> {
+    const status = await this.rollout(name).waitFor((s) => s.phase === phase, waitMs, `phase ${phase}`);
+    this.log(`rollout ${name}: ${phase} after ${Math.round((Date.now() - this.startedAt) / 100) / 10} s`);
+    return status;
+  }
+
+  /** Starts an update of the rollout's image and marks the moment (windows and durations count from it). */
+  async setImage(name: string, image: string): Promise<void> {
+    const rollout = this.rollout(name);
+    const before = rollout.status();
+    this.update = { rollout: name, fromImage: before.stableImage, toImage: image, startedAt: Date.now() };
+    await rollout.setImage(image);
+  }
+
+  updateOf(name: string): UpdateUnderTest {
+    if (this.update?.rollout !== name) throw new Error(`no update of rollout "${name}" was started in this scenario: set its image first`);
+    return this.update;
+  }
+
+  weightsSinceUpdate(name: string): number[] {
+    return canaryWeights(this.rollout(name).events, this.updateOf(name).startedAt);
+  }
+
+  // ---- traffic --------------------------------------------------------------
+
+  startTraffic(service: string, spec: Omit<TrafficSpec, 'name' | 'target'>): TrafficRun {
+    return this.startTrafficAs(service, service, spec);
+  }
+
+  /** Names of traffic runs that are not "the traffic" of the scenario (writers, probes). */
+  private readonly auxiliary = new Set<string>();
+
+  /** Traffic to a Service under its own name (several runs can target one Service: reads and writes). */
+  startTrafficAs(name: string, service: string, spec: Omit<TrafficSpec, 'name' | 'target'>): TrafficRun {
+    if (this.traffic.get(name)?.running) throw new Error(`traffic "${name}" is already running in this scenario: stop it first`);
+    let lastReport = 0;
+    const run = new TrafficRun({ ...spec, name, target: this.platform.serviceUrl(service) }, (r) => {
+      const p = r.progress;
+      if (p.elapsedMs - lastReport < 10_000) return;
+      lastReport = p.elapsedMs;
+      this.log(`traffic ${name}: ${p.sent} sent, ${p.completed} answered, ${p.failed} failed, ${p.inFlight} in flight`);
+    });
+    this.traffic.set(name, run);
+    this.trafficHistory.push(run);
+    if (name !== service) this.auxiliary.add(name);
+    this.onCleanup(`traffic ${name}`, async () => {
+      await run.stop().catch(() => undefined);
+    });
+    return run;
+  }
+
+  trafficTo(service: string): TrafficRun {
+    const run = this.traffic.get(service);
+    if (run === undefined) throw new Error(`no traffic has been sent to "${service}" in this scenario (traffic: ${[...this.traffic.keys()].join(', ') || 'none'})`);
+    return run;
+  }
+
+  /** The scenario's only user traffic (traffic started under its own name, like the link writer, does not count). */
+  soleTraffic(): TrafficRun {
+    const runs = [...this.traffic.values()].filter((r) => !this.auxiliary.has(r.spec.name));
+    if (runs.length !== 1) throw new Error(`this step needs exactly one traffic run to know which one is meant; the scenario has ${runs.length} (${runs.map((r) => r.spec.name).join(', ') || 'none'}): name the service`);
+    return runs[0] as TrafficRun;
+  }
+
+  async stopTraffic(service: string): Promise<TrafficRun> {
+    const run = this.trafficTo(service);
+    const result = await run.stop();
+    const problem = run.rateProblem(result);
+    await this.evidence.json(`traffic to ${service}`, { ...result, problem });
+    if (problem) throw new Error(problem);
+    return run;
+  }
+
+  window(phrase: WindowPhrase, run: TrafficRun): TimeWindow {
+    const events = this.update ? this.rollout(this.update.rollout).events : [];
+    const resolved = resolveWindow(phrase, {
+      startedAt: run.startedAt,
+      now: run.stoppedAt ?? Date.now(),
+      ...(this.update ? { rolloutStartedAt: this.update.startedAt } : {}),
+      events,
+    });
+    return resolved;
+  }
+
+  /** Evaluates thresholds over a window of a traffic run, attaching every verdict; fails naming each breach. */
+  async assertThresholds(run: TrafficRun, phrase: WindowPhrase, thresholds: Threshold[]): Promise<ThresholdVerdict[]> {
+    const window = this.window(phrase, run);
+    const verdicts = thresholds.map((t) => evaluateThreshold(t, run.recording, window));
+    for (const v of verdicts) await this.evidence.slo(v, run.spec.name);
+    const problem = run.rateProblem();
+    const breached = verdicts.filter((v) => !v.passed);
+    if (breached.length > 0 || problem) {
+      throw new Error(
+        `SLO breached for traffic to ${run.spec.name}:\n  ${breached.map(describeVerdict).join('\n  ')}${problem ? `\n  and ${problem}, so the measurement cannot be trusted` : ''}`,
+      );
+    }
+    return verdicts;
+  }
+
+  // ---- evidence and teardown ---------------------------------------------------
+
+  /** Rollout events and analysis results as marks on a time axis. */
+  timelineMarks(): TimelineMark[] {
+    if (this.platformInstance === undefined) return [];
+    const marks: TimelineMark[] = [];
+    const keep = new Set(['RolloutUpdated', 'TrafficWeightUpdated', 'RolloutPaused', 'RolloutPromoted', 'RolloutAborted', 'TrafficRestored', 'SwitchService', 'RolloutCompleted', 'RolloutRollback']);
+    for (const name of this.platformInstance.rolloutNames()) {
+      for (const e of this.platformInstance.rollout(name).events) {
+        if (!keep.has(e.reason) || Date.parse(e.at) < this.startedAt) continue;
+        const label = e.reason === 'TrafficWeightUpdated' ? `${e.data?.weight}%` : e.reason.replace(/^Rollout/, '');
+        marks.push({ at: Date.parse(e.at), label, kind: `rollout ${name}` });
+      }
+    }
+    for (const run of this.platformInstance.analysisRuns()) {
+      if (run.finishedAt) marks.push({ at: Date.parse(run.finishedAt), label: `${run.name}: ${run.phase}`, kind: 'analysis' });
+    }
+    return marks.sort((a, b) => a.at - b.at);
+  }
+
+  /** Charts and summaries of what happened; called at the end of every scenario. */
+  async recordOutcome(): Promise<void> {
+    const marks = this.timelineMarks();
+    for (const run of this.trafficHistory) {
+      const to = run.stoppedAt ?? Date.now();
+      const series = run.recording.series({ name: 'scenario', from: run.startedAt, to });
+      if (series.length === 0) continue;
+      const name = run.spec.name;
+      await this.evidence.svg(`latency of ${name}`, await latencyChart(`Latency of ${name} (p50, p95, p99 per second)`, series, marks.filter((m) => m.kind !== 'analysis')));
+      await this.evidence.svg(`requests per version of ${name}`, await versionsChart(`Requests per second to ${name}, by version`, series, marks.filter((m) => m.kind !== 'analysis')));
+      const { window: _w, ...whole } = summariseWhole(run.recording, run.startedAt, to);
+      await this.evidence.json(`traffic summary of ${name}`, { requestedRate: run.spec.ratePerSecond, ...whole });
+    }
+    if (marks.length > 0) await this.evidence.svg('rollout timeline', await timelineChart('Rollout timeline', marks, this.startedAt));
+    if (this.update && this.platformInstance) {
+      const u = this.update;
+      const rollout = this.platformInstance.rollout(u.rollout);
+      const status = rollout.status();
+      const d = rolloutDurations(rollout.events, u.startedAt);
+      await this.evidence.evidence(`rollout ${u.rollout}`, {
+        cutover: 'rollout',
+        rollout: u.rollout,
+        strategy: status.strategy,
+        fromImage: u.fromImage,
+        toImage: u.toImage,
+        phase: status.phase,
+        ...(d.rolloutMs !== undefined ? { rolloutMs: d.rolloutMs } : {}),
+        ...(d.rollbackMs !== undefined ? { rollbackMs: d.rollbackMs } : {}),
+        weights: canaryWeights(rollout.events, u.startedAt),
+        analysisRuns: status.analysisRuns.map((r) => ({ name: r.name, phase: r.phase })),
+      });
+    }
+  }
+
+  /** What a failed scenario leaves for diagnosis: statuses, events, analysis measurements, router stats, logs. */
+  async collectDiagnostics(): Promise<void> {
+    const platform = this.platformInstance;
+    if (platform === undefined) return;
+    const rollouts = platform.rolloutNames().map((name) => ({ status: platform.rollout(name).status(), events: platform.rollout(name).events }));
+    await this.evidence.json('diagnostics: rollouts', rollouts);
+    await this.evidence.json('diagnostics: analysis runs', platform.analysisRuns());
+    const d = platform.diagnostics();
+    await this.evidence.json('diagnostics: platform events and routers', { events: d.events, routers: d.routers });
+    const logs = Object.entries(d.logs)
+      .map(([replica, lines]) => `== ${replica}\n${lines.join('\n')}`)
+      .join('\n\n');
+    if (logs) await this.evidence.text('diagnostics: replica logs', logs);
+  }
+
+  /** Stops everything in reverse order of creation; every cleanup runs even when one fails. */
+  async teardown(): Promise<void> {
+    const errors: string[] = [];
+    while (this.cleanups.length > 0) {
+      const c = this.cleanups.pop() as { name: string; run: () => Promise<void> };
+      try {
+        await c.run();
+      } catch (err) {
+        errors.push(`${c.name}: ${(err as Error).message}`);
+      }
+    }
+    if (errors.length > 0) throw new Error(`cleanup failed: ${errors.join('; ')}`);
+  }
+}
+
+function summariseWhole(recording: TrafficRecording, from: number, to: number) {
+  return recording.stats({ name: 'whole scenario', from, to: to + 1 });
+}

@@ -1,0 +1,50 @@
+// Scenario lifecycle: the platform starts on first use; at the end, a failed
+// scenario's diagnostics are collected first, then charts and summaries are
+// attached, then everything is stopped newest first. Ctrl-C or SIGTERM stops
+// every live scenario the same way before the process exits.
+import 'allure-cucumberjs';
+import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, Status } from '@cucumber/cucumber';
+import * as allure from 'allure-js-commons';
+import type { VerificationSession } from '../scenario/session.ts';
+import type { CutoverWorld } from './world.ts';
+
+// Every wait in the step library has its own, shorter bound that explains
+// itself; this only catches a step that forgot one.
+setDefaultTimeout(20 * 60_000);
+
+const live = new Set<VerificationSession>();
+let stopping = false;
+
+async function stopAll(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`\ncutover: ${signal}: stopping ${live.size} running scenario(s) (traffic, replicas, routers, Prometheus)...\n`);
+  await Promise.allSettled([...live].map((s) => s.teardown()));
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+BeforeAll(function () {
+  process.once('SIGINT', () => void stopAll('SIGINT'));
+  process.once('SIGTERM', () => void stopAll('SIGTERM'));
+});
+
+Before(async function (this: CutoverWorld) {
+  live.add(this.session);
+  await allure.parameter('platform', this.settings.platform, { excluded: true });
+  await allure.parameter('time scale', String(this.settings.timeScale), { excluded: true });
+  await this.evidence.evidence('scenario context', { cutover: 'context', platform: this.settings.platform, timeScale: this.settings.timeScale });
+});
+
+After(async function (this: CutoverWorld, { result }) {
+  try {
+    if (result?.status === Status.FAILED) await this.session.collectDiagnostics();
+    await this.session.recordOutcome();
+  } finally {
+    await this.session.teardown();
+    live.delete(this.session);
+  }
+});
+
+AfterAll(async function () {
+  await Promise.allSettled([...live].map((s) => s.teardown()));
+});

@@ -1,0 +1,68 @@
+// The Cucumber World: one per scenario. It holds the verification session
+// (platform, traffic, update under test, evidence) and what the functional
+// steps keep between them (the last HTTP response, a browser).
+import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
+import { z } from 'zod';
+import { EvidenceRecorder } from '../evidence/recorder.ts';
+import { PLATFORM_KINDS } from '../platform/platform.ts';
+import { timeScaleFromEnv } from '../manifests/duration.ts';
+import { VerificationSession } from '../scenario/session.ts';
+import type { LinkLedger } from '../integrity/links.ts';
+
+export const WorldParametersSchema = z.object({
+  profile: z.string().default('default'),
+  platform: z.enum(PLATFORM_KINDS).default('local'),
+  timeScale: z.number().gt(0).max(10).default(1),
+});
+export type WorldParameters = z.infer<typeof WorldParametersSchema>;
+
+/** The profile's parameters; CUTOVER_TIME_SCALE, when set, wins over the profile's time scale. */
+export function resolveWorldParameters(raw: unknown, env: NodeJS.ProcessEnv = process.env): WorldParameters {
+  const parsed = WorldParametersSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new Error(`cucumber.mjs worldParameters: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return env.CUTOVER_TIME_SCALE ? { ...parsed.data, timeScale: timeScaleFromEnv(env) } : parsed.data;
+}
+
+export interface HttpExchange {
+  method: string;
+  url: string;
+  status: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+  text: string;
+  latencyMs: number;
+}
+
+export class CutoverWorld extends World<WorldParameters> {
+  readonly settings: WorldParameters;
+  readonly session: VerificationSession;
+  lastResponse: HttpExchange | undefined;
+  /** Values a scenario keeps by name (e.g. a short code created in one step and used in the next). */
+  readonly remembered = new Map<string, string>();
+  ledger: LinkLedger | undefined;
+
+  constructor(options: IWorldOptions<WorldParameters>) {
+    super(options);
+    this.settings = resolveWorldParameters(options.parameters);
+    const evidence = new EvidenceRecorder((data, o) => (typeof data === 'string' ? this.attach(data, o) : this.attach(data, o)));
+    this.session = new VerificationSession({
+      platform: this.settings.platform,
+      timeScale: this.settings.timeScale,
+      evidence,
+      log: (line) => this.progress(line),
+    });
+  }
+
+  get evidence(): EvidenceRecorder {
+    return this.session.evidence;
+  }
+
+  /** Progress lines for long work, on stderr so formatters' output stays clean. */
+  progress(line: string): void {
+    if (process.env.CUTOVER_QUIET !== '1') process.stderr.write(`  · ${line}\n`);
+  }
+}
+
+setWorldConstructor(CutoverWorld);
