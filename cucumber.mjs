@@ -37,6 +37,9 @@ const tools = () =>
     git_commit: version('git', ['rev-parse', '--short', 'HEAD'], /(\S+)/),
   });
 
+// Where reports go (tests of the framework itself point this elsewhere).
+const reports = process.env.CUTOVER_REPORTS_DIR ?? 'reports';
+
 function profile(name, { platform, timeScale, paths }) {
   const scale = process.env.CUTOVER_TIME_SCALE ? Number(process.env.CUTOVER_TIME_SCALE) : timeScale;
   return {
@@ -45,12 +48,12 @@ function profile(name, { platform, timeScale, paths }) {
     worldParameters: { profile: name, platform, timeScale },
     format: [
       'progress-bar',
-      ['./support/world/formatter/run-summary.ts', 'reports/run-summary.json'],
-      ['allure-cucumberjs/reporter', 'reports/.allure-formatter.log'],
-      ['html', 'reports/cucumber.html'],
+      ['./support/world/formatter/run-summary.ts', `${reports}/run-summary.json`],
+      ['allure-cucumberjs/reporter', `${reports}/.allure-formatter.log`],
+      ['html', `${reports}/cucumber.html`],
     ],
     formatOptions: {
-      resultsDir: 'reports/allure-results',
+      resultsDir: `${reports}/allure-results`,
       labels: [
         { pattern: [/^@epic:/], name: 'epic' },
         { pattern: [/^@feature:/], name: 'feature' },

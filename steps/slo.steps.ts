@@ -1,6 +1,6 @@
 // SLO assertions in k6's threshold syntax, over the whole scenario or a named
 // window. Every verdict is attached with what was measured, breached or not.
-import { Then, type DataTable } from '@cucumber/cucumber';
+import { Then, When, type DataTable } from '@cucumber/cucumber';
 import { parseThreshold, type Threshold } from '../support/slo/threshold.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -29,4 +29,16 @@ Then('the traffic to {string} {window} met these thresholds:', async function (t
 /** A threshold over the whole scenario for the traffic to one service. */
 Then('the traffic to {string} met {threshold}', async function (this: CutoverWorld, service: string, t: Threshold) {
   await this.session.assertThresholds(this.session.trafficTo(service), 'during the whole scenario', [t]);
+});
+
+/** Load on k6 (K6_BIN or PATH; the built-in generator when k6 is absent) with k6 thresholds, for a while (scaled). */
+When('k6 sends {rate} to {string} for {duration}, expecting {threshold}', async function (this: CutoverWorld, rate: number, service: string, ms: number, t: Threshold) {
+  await this.session.loadWithThresholds(service, rate, Math.max(2000, Math.round(ms * this.session.timeScale)), [{ path: '/' }], [t]);
+});
+
+/** Load on k6 with several thresholds, one per row; requests to "/" unless a path is given. */
+When('k6 sends {rate} to {string} {string} for {duration} with these thresholds:', async function (this: CutoverWorld, rate: number, service: string, pathText: string, ms: number, table: DataTable) {
+  if (!pathText.startsWith('/')) throw new Error(`"${pathText}" is not a path: it must start with "/"`);
+  const thresholds = table.raw().map((row) => parseThreshold(row.join(' ').trim()));
+  await this.session.loadWithThresholds(service, rate, Math.max(2000, Math.round(ms * this.session.timeScale)), [{ path: pathText }], thresholds);
 });

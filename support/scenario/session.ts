@@ -12,6 +12,8 @@ import { canaryWeights, rolloutDurations } from '../rollout/observations.ts';
 import { describeVerdict, evaluateThreshold, type Threshold, type ThresholdVerdict } from '../slo/threshold.ts';
 import { resolveWindow, type WindowPhrase } from '../slo/windows.ts';
 import { TrafficRun, type TrafficSpec } from '../traffic/background.ts';
+import { K6_THRESHOLDS_CROSSED, k6Binary, runK6 } from '../traffic/k6.ts';
+import type { LoadRequest } from '../traffic/load.ts';
 import type { TimeWindow, TrafficRecording } from '../traffic/recording.ts';
 
 export interface SessionOptions {
@@ -195,6 +197,42 @@ export class VerificationSession {
       );
     }
     return verdicts;
+  }
+
+  /**
+   * Load with thresholds on k6 when a k6 binary is there (K6_BIN or PATH),
+   * else on the built-in generator: the same thresholds, the same verdicts.
+   */
+  async loadWithThresholds(service: string, ratePerSecond: number, durationMs: number, requests: LoadRequest[], thresholds: Threshold[]): Promise<void> {
+    const k6 = k6Binary();
+    if (k6 === undefined) {
+      await this.evidence.text(`load engine for ${service}`, 'k6 was not found (set K6_BIN or put k6 on PATH): the built-in open-model generator ran the same thresholds');
+      const run = this.startTraffic(service, { ratePerSecond, maxDurationMs: durationMs, requests });
+      await run.finished;
+      await this.stopTraffic(service);
+      await this.assertThresholds(run, 'during the whole scenario', thresholds);
+      return;
+    }
+    const from = Date.now();
+    this.log(`k6: ${ratePerSecond} requests per second to ${service} for ${Math.round(durationMs / 1000)} s`);
+    const result = await runK6(k6, { target: this.platform.serviceUrl(service), ratePerSecond, durationMs, requests, thresholds });
+    const to = Date.now();
+    const window = { name: 'k6 run', from: new Date(from).toISOString(), to: new Date(to).toISOString(), seconds: Math.round((to - from) / 100) / 10 };
+    for (const v of result.verdicts) {
+      await this.evidence.evidence(
+        `SLO ${v.threshold} (k6)`,
+        { cutover: 'slo', threshold: v.threshold, window, measured: v.measured ?? NaN, unit: v.metric.startsWith('http_req_duration') ? 'ms' : 'rate', passed: v.passed, traffic: service, engine: 'k6' },
+        { requests: result.requests, failedRate: result.failedRate, durationMs: result.durationMs },
+      );
+    }
+    await this.evidence.json(`k6 summary for ${service}`, result.summary);
+    if (result.exitCode === K6_THRESHOLDS_CROSSED) {
+      const breached = result.verdicts.filter((v) => !v.passed);
+      throw new Error(
+        `SLO breached: k6 exited ${K6_THRESHOLDS_CROSSED} (thresholds crossed) for ${service}: ${breached.map((v) => `${v.threshold} measured ${v.measured === undefined ? 'nothing' : `${Math.round(v.measured * 1000) / 1000}${v.metric.startsWith('http_req_duration') ? ' ms' : ''}`}`).join('; ')} ` +
+          `(${result.requests} requests, ${(result.failedRate * 100).toFixed(2)}% failed)`,
+      );
+    }
   }
 
   // ---- evidence and teardown ---------------------------------------------------

@@ -45,7 +45,7 @@ export class ThresholdError extends Error {
   }
 }
 
-const THRESHOLD_RE = /^\s*([a-z_]+)(?:\{([^}]*)\})?\s*:\s*([a-z]+(?:\(\s*[\d.]+\s*\))?)\s*(===|==|!=|<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+const THRESHOLD_RE = /^\s*([a-z_]+)(?:\{([^}]*)\})?\s*:\s*([a-z][a-z0-9]*(?:\(\s*[\d.]+\s*\))?)\s*(===|==|!=|<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 export function parseThreshold(text: string): Threshold {
   const m = THRESHOLD_RE.exec(text);

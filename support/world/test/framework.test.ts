@@ -1,0 +1,56 @@
+// The framework as a user runs it: cucumber-js on a feature, through
+// cucumber.mjs, with reports in a temporary directory. Impossible
+// expectations must fail, say what was measured, and land in the run summary.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { RunSummarySchema } from '../../evidence/summary.ts';
+import { k6Binary } from '../../traffic/k6.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const FIXTURES = 'support/world/test/fixtures';
+
+function cucumber(args: string[], reports: string) {
+  return spawnSync(process.execPath, ['node_modules/@cucumber/cucumber/bin/cucumber.js', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, CUTOVER_REPORTS_DIR: reports, CUTOVER_TIME_SCALE: '0.1', CUTOVER_QUIET: '1' },
+  });
+}
+
+test('an impossible expectation fails with what was measured, on both load engines, and the run summary says so', async (t) => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-framework-'));
+  t.after(() => fs.rmSync(reports, { recursive: true, force: true }));
+  const r = cucumber([`${FIXTURES}/impossible.feature`], reports);
+  const out = r.stdout + r.stderr;
+  assert.equal(r.status, 1, `cucumber-js should exit 1 on failed scenarios; output:\n${out.slice(-3000)}`);
+
+  // The built-in generator: the breach names the threshold and the measurement.
+  assert.match(out, /SLO breached for traffic to rollouts-demo-bluegreen-active:\s+BREACHED: http_req_duration: p\(95\)<0\.001 measured [\d.]+ ms over "the whole scenario" \(\d+(\.\d+)? s, \d+ requests/);
+  // k6 when present (exit 99 mapped to an SLO failure); the built-in generator otherwise.
+  if (k6Binary()) assert.match(out, /SLO breached: k6 exited 99 \(thresholds crossed\) for rollouts-demo-bluegreen-active: http_req_duration: p\(95\)<0\.001 measured [\d.]+/);
+  else assert.match(out, /k6 was not found|SLO breached for traffic to rollouts-demo-bluegreen-active/);
+  // A malformed threshold lists the accepted forms.
+  assert.match(out, /"http_req_duration: p95<50" is not a threshold: unknown aggregation "p95"\. Accepted forms:\n\s+http_req_duration: p\(95\)<50/);
+
+  const summary = RunSummarySchema.parse(JSON.parse(fs.readFileSync(path.join(reports, 'run-summary.json'), 'utf8')));
+  assert.equal(summary.verdict, 'failed');
+  assert.deepEqual(summary.counts, { scenarios: 3, passed: 0, failed: 3, other: 0 });
+  const [builtIn, k6] = summary.scenarios;
+  assert.equal(builtIn?.failureKind, 'slo-breach');
+  assert.equal(builtIn?.timeScale, 0.1);
+  const slo = builtIn?.slos[0];
+  assert.ok(slo && !slo.passed && slo.measured > 0.001 && slo.engine === 'cutover', JSON.stringify(slo));
+  assert.equal(k6?.failureKind, 'slo-breach');
+  assert.ok(k6?.slos.length === 1 && k6.slos[0]?.passed === false, JSON.stringify(k6?.slos));
+  // Allure results were written, with the charts.
+  const results = fs.readdirSync(path.join(reports, 'allure-results'));
+  assert.ok(results.some((f) => f.endsWith('-result.json')));
+  assert.ok(results.some((f) => f.endsWith('.svg')), 'charts are attached as SVG');
+  assert.ok(fs.existsSync(path.join(reports, 'allure-results', 'environment.properties')));
+});
