@@ -11,6 +11,7 @@
 //
 // CUTOVER_TIME_SCALE overrides a profile's time scale.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { register } from 'tsx/esm/api';
 
@@ -39,6 +40,9 @@ const tools = () =>
 
 // Where reports go (tests of the framework itself point this elsewhere).
 const reports = process.env.CUTOVER_REPORTS_DIR ?? 'reports';
+// Each run's Allure results stand alone; trends come from the history that
+// `npm run report` carries over from the previous HTML report.
+fs.rmSync(`${reports}/allure-results`, { recursive: true, force: true });
 
 function profile(name, { platform, timeScale, paths }) {
   const scale = process.env.CUTOVER_TIME_SCALE ? Number(process.env.CUTOVER_TIME_SCALE) : timeScale;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# npm test: typecheck, then every unit and integration test.
+# npm test: typecheck, the step library's docs, then every unit and integration test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== typecheck"
 npx tsc --noEmit
+echo "== docs/steps.md"
+node --import tsx scripts/steps-doc.ts --check
 echo "== tests"
 # Node 20's test runner does not expand globs itself.
 mapfile -t files < <(find services support -path '*/test/*.test.ts' | sort)
-node --import tsx --test --test-timeout=120000 "${files[@]}"
+node --import tsx --test --test-timeout=300000 "${files[@]}"

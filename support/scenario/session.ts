@@ -263,8 +263,9 @@ export class VerificationSession {
       const series = run.recording.series({ name: 'scenario', from: run.startedAt, to });
       if (series.length === 0) continue;
       const name = run.spec.name;
-      await this.evidence.svg(`latency of ${name}`, await latencyChart(`Latency of ${name} (p50, p95, p99 per second)`, series, marks.filter((m) => m.kind !== 'analysis')));
-      await this.evidence.svg(`requests per version of ${name}`, await versionsChart(`Requests per second to ${name}, by version`, series, marks.filter((m) => m.kind !== 'analysis')));
+      const during = marks.filter((m) => m.kind !== 'analysis' && m.at >= run.startedAt && m.at <= to);
+      await this.evidence.svg(`latency of ${name}`, await latencyChart(`Latency of ${name} (p50, p95, p99 per second)`, series, during));
+      await this.evidence.svg(`requests per version of ${name}`, await versionsChart(`Requests per second to ${name}, by version`, series, during));
       const { window: _w, ...whole } = summariseWhole(run.recording, run.startedAt, to);
       await this.evidence.json(`traffic summary of ${name}`, { requestedRate: run.spec.ratePerSecond, ...whole });
     }

@@ -1,0 +1,28 @@
+// `npm run report`: the Allure HTML report from reports/allure-results, with
+// the previous report's history carried over so trends build up run after
+// run. Needs Java (allure-commandline is a Java program).
+//   npm run report                 reports/allure-report/ (serve it over 127.0.0.1, or:)
+//   npm run report -- --single-file  one self-contained index.html
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const reports = process.env.CUTOVER_REPORTS_DIR ?? 'reports';
+const results = path.join(reports, 'allure-results');
+const output = path.join(reports, 'allure-report');
+if (!fs.existsSync(results) || fs.readdirSync(results).length === 0) {
+  console.error(`no Allure results in ${results}: run a feature first (npx cucumber-js features/canary.feature)`);
+  process.exit(2);
+}
+const java = spawnSync('java', ['-version'], { stdio: 'ignore' });
+if (java.error || java.status !== 0) {
+  console.error('allure needs Java on PATH (apt-get install default-jre-headless)');
+  process.exit(2);
+}
+// Trends: Allure reads the last report's history from the results folder.
+const history = path.join(output, 'history');
+if (fs.existsSync(history)) fs.cpSync(history, path.join(results, 'history'), { recursive: true });
+const args = ['generate', results, '-o', output, '--clean', ...(process.argv.includes('--single-file') ? ['--single-file'] : [])];
+const r = spawnSync(path.join('node_modules', '.bin', 'allure'), args, { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+console.log(`report: ${path.join(output, 'index.html')}`);

@@ -1,0 +1,88 @@
+// Functional HTTP checks through a Service (axios): one request, then
+// assertions on its status, headers and JSON body. Nothing is followed or
+// retried behind the scenario's back: redirects are answers too.
+import { Then, When } from '@cucumber/cucumber';
+import axios from 'axios';
+import type { CutoverWorld } from '../support/world/world.ts';
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'];
+
+/** Replaces {name} with a value remembered earlier in the scenario. */
+function fill(world: CutoverWorld, text: string): string {
+  return text.replace(/\{(\w[\w ]*)\}/g, (whole, name: string) => world.remembered.get(name) ?? whole);
+}
+
+async function send(world: CutoverWorld, method: string, pathText: string, service: string, body?: string): Promise<void> {
+  const m = method.toUpperCase();
+  if (!METHODS.includes(m)) throw new Error(`"${method}" is not an HTTP method: expected one of ${METHODS.join(', ')}`);
+  const url = world.session.platform.serviceUrl(service) + fill(world, pathText);
+  const filled = body === undefined ? undefined : fill(world, body);
+  const started = performance.now();
+  const res = await axios.request({
+    method: m,
+    url,
+    ...(filled !== undefined ? { data: filled, headers: { 'content-type': filled.trim().startsWith('{') ? 'application/json' : 'text/plain' } } : {}),
+    maxRedirects: 0,
+    validateStatus: () => true,
+    timeout: 10_000,
+    responseType: 'text',
+    transformResponse: (x) => x,
+  });
+  const text = String(res.data ?? '');
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: kept as text
+  }
+  world.lastResponse = { method: m, url, status: res.status, headers: { ...res.headers }, body: parsed, text, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  await world.evidence.json(`${m} ${pathText}`, { request: { method: m, url, body: filled }, response: { status: res.status, headers: res.headers, body: parsed } });
+}
+
+function response(world: CutoverWorld) {
+  if (world.lastResponse === undefined) throw new Error('no request was sent in this scenario yet');
+  return world.lastResponse;
+}
+
+function field(body: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), body);
+}
+
+/** One request to a Service, e.g. `I send GET "/health" to "tinyurl"`; `{name}` in the path is a remembered value. */
+When('I send {word} {string} to {string}', async function (this: CutoverWorld, method: string, pathText: string, service: string) {
+  await send(this, method, pathText, service);
+});
+
+/** One request with a body (JSON when it starts with "{"); `{name}` is a remembered value. */
+When('I send {word} {string} to {string} with:', async function (this: CutoverWorld, method: string, pathText: string, service: string, body: string) {
+  await send(this, method, pathText, service, body);
+});
+
+/** Keeps a field of the last JSON response under a name, for later paths and bodies as `{name}`. */
+When('I remember the response field {string} as {string}', function (this: CutoverWorld, dotted: string, name: string) {
+  const value = field(response(this).body, dotted);
+  if (value === undefined) throw new Error(`the response has no field "${dotted}": ${response(this).text.slice(0, 300)}`);
+  this.remembered.set(name, String(value));
+});
+
+/** The status of the last response. */
+Then('the response status is {int}', async function (this: CutoverWorld, status: number) {
+  const r = response(this);
+  await this.evidence.verify(`status of ${r.method} ${r.url}`, r.status === status, { expected: status, measured: r.status }, () => `${r.method} ${r.url}: expected status ${status}, got ${r.status}: ${r.text.slice(0, 300)}`);
+});
+
+/** A header of the last response, exactly (`{name}` is a remembered value). */
+Then('the response header {string} is {string}', async function (this: CutoverWorld, header: string, expected: string) {
+  const r = response(this);
+  const value = r.headers[header.toLowerCase()];
+  const want = fill(this, expected);
+  await this.evidence.verify(`header ${header}`, String(value) === want, { expected: want, measured: value }, () => `${r.method} ${r.url}: expected header ${header} to be "${want}", got ${value === undefined ? 'no such header' : `"${String(value)}"`}`);
+});
+
+/** A field of the last JSON response (dotted path), compared as text. */
+Then('the response field {string} is {string}', async function (this: CutoverWorld, dotted: string, expected: string) {
+  const r = response(this);
+  const value = field(r.body, dotted);
+  const want = fill(this, expected);
+  await this.evidence.verify(`field ${dotted}`, value !== undefined && String(value) === want, { expected: want, measured: value }, () => `${r.method} ${r.url}: expected field ${dotted} to be "${want}", got ${value === undefined ? 'no such field' : JSON.stringify(value)}`);
+});
