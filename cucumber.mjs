@@ -16,6 +16,7 @@ import os from 'node:os';
 import { register } from 'tsx/esm/api';
 
 register();
+const { allureCategories } = await import('./support/evidence/summary.ts');
 if (!/--import[= ]tsx\b/.test(process.env.NODE_OPTIONS ?? '')) {
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim();
 }
@@ -68,12 +69,7 @@ function profile(name, { platform, timeScale, paths }) {
         prd: { pattern: [/^@prd=/], urlTemplate: '../shared/prd/%s', nameTemplate: 'PRD %s' },
         issue: { pattern: [/^@issue=/], urlTemplate: '%s' },
       },
-      categories: [
-        { name: 'SLO breach', messageRegex: '.*(SLO breached|BREACHED).*', matchedStatuses: ['failed'] },
-        { name: 'Rollout failure', messageRegex: '(?s).*(rollout \\S+: expected|canary weights|analysis run).*', matchedStatuses: ['failed', 'broken'] },
-        { name: 'Platform error', messageRegex: '(?s).*(platform|replica .* (not ready|exited)|ECONNREFUSED|Prometheus).*', matchedStatuses: ['failed', 'broken'] },
-        { name: 'Test defect', messageRegex: '.*', matchedStatuses: ['broken', 'failed'] },
-      ],
+      categories: allureCategories(),
       environmentInfo: {
         profile: name,
         platform,

@@ -6,7 +6,7 @@ Feature: Canary release of TinyURL
   Prometheus. A version that breaches any of them is rolled back on its own.
 
   Background:
-    Given the analysis templates in "k8s/analysis" are applied
+    Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 200 requests per second are sent to "tinyurl" for the whole scenario with these requests:
       | method | path    | status |

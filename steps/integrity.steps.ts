@@ -4,26 +4,23 @@ import { Given, Then } from '@cucumber/cucumber';
 import { createLinkRequest, LinkLedger } from '../support/integrity/links.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
-const WRITER = (service: string) => `${service} (short links created)`;
-
 /** Creates short links (POST /shorten) at a constant rate; every acknowledged one goes into the ledger. */
 Given('short links are created in {string} at {rate} for the whole scenario', function (this: CutoverWorld, service: string, rate: number) {
   const ledger = new LinkLedger();
-  this.ledger = ledger;
-  const run = this.session.startTrafficAs(WRITER(service), service, {
+  const writer = `${service} (short links created)`;
+  this.links = { ledger, writer };
+  this.session.startTrafficAs(writer, service, {
     ratePerSecond: rate,
     maxDurationMs: 30 * 60_000,
     requests: [createLinkRequest(Math.random().toString(36).slice(2, 8))],
     observe: (r) => ledger.observe(r),
   });
-  this.remembered.set('link writer', run.spec.name);
 });
 
 /** Stops the link creation and checks that every acknowledged link redirects to exactly its URL. */
 Then('every short link created during the scenario still resolves', async function (this: CutoverWorld) {
-  const ledger = this.ledger;
-  const writer = this.remembered.get('link writer');
-  if (ledger === undefined || writer === undefined) throw new Error('no short links were created in this scenario: add "Given short links are created in ..." first');
+  if (this.links === undefined) throw new Error('no short links were created in this scenario: add "Given short links are created in ..." first');
+  const { ledger, writer } = this.links;
   const run = await this.session.stopTraffic(writer);
   const check = await ledger.verify(run.spec.target);
   const passed = check.acknowledged > 0 && check.intact === check.acknowledged;

@@ -20,11 +20,6 @@ Given('the manifests {string} are applied', async function (this: CutoverWorld, 
   await this.session.applyManifests([file]);
 });
 
-/** Applies the AnalysisTemplates a rollout refers to (a file or a directory). */
-Given('the analysis templates in {string} are applied', async function (this: CutoverWorld, file: string) {
-  await this.session.applyManifests([file]);
-});
-
 /** Applies the manifest and waits (2 minutes, scaled) until the rollout is Healthy with that image stable. */
 Given('the {rollout} from {string} is healthy at {image}', async function (this: CutoverWorld, name: string, file: string, image: string) {
   await this.session.applyManifests([file]);
@@ -102,24 +97,26 @@ Then('{rollout} passed through canary weights {numbers}', async function (this: 
   );
 });
 
-/** Every analysis run started for the update is in this phase (and there is at least one). */
-Then('every analysis run of {rollout} is {string}', async function (this: CutoverWorld, name: string, phase: string) {
+/** Asserts on the phases of the rollout's analysis runs: all of them, or at least one. */
+async function assertAnalysisPhases(world: CutoverWorld, name: string, phase: string, quantifier: 'every' | 'some'): Promise<void> {
   if (!ANALYSIS_PHASES.includes(phase)) throw new Error(`"${phase}" is not an analysis phase: expected one of ${ANALYSIS_PHASES.join(', ')}`);
-  const runs = this.session.rollout(name).status().analysisRuns;
+  const runs = world.session.rollout(name).status().analysisRuns;
   const phases = runs.map((r) => `${r.name}: ${r.phase}${r.message ? ` (${r.message})` : ''}`);
-  await this.evidence.verify(`analysis runs of ${name} are ${phase}`, runs.length > 0 && runs.every((r) => r.phase === phase), { expected: phase, measured: phases, details: this.session.platform.analysisRuns() }, () =>
-    `rollout ${name}: expected every analysis run to be ${phase}; ${runs.length === 0 ? 'no analysis run was started' : phases.join('; ')}`,
+  const holds = quantifier === 'every' ? runs.length > 0 && runs.every((r) => r.phase === phase) : runs.some((r) => r.phase === phase);
+  const what = quantifier === 'every' ? `every analysis run to be ${phase}` : `an analysis run to be ${phase}`;
+  await world.evidence.verify(`${what} (${name})`, holds, { expected: phase, measured: phases, details: world.session.platform.analysisRuns() }, () =>
+    `rollout ${name}: expected ${what}; ${runs.length === 0 ? 'no analysis run was started' : phases.join('; ')}`,
   );
+}
+
+/** Every analysis run of the rollout is in this phase (and there is at least one). */
+Then('every analysis run of {rollout} is {string}', async function (this: CutoverWorld, name: string, phase: string) {
+  await assertAnalysisPhases(this, name, phase, 'every');
 });
 
-/** At least one analysis run for the update ended in this phase (e.g. the one that failed the canary). */
+/** At least one analysis run of the rollout ended in this phase (e.g. the one that failed the canary). */
 Then('an analysis run of {rollout} is {string}', async function (this: CutoverWorld, name: string, phase: string) {
-  if (!ANALYSIS_PHASES.includes(phase)) throw new Error(`"${phase}" is not an analysis phase: expected one of ${ANALYSIS_PHASES.join(', ')}`);
-  const runs = this.session.rollout(name).status().analysisRuns;
-  const phases = runs.map((r) => `${r.name}: ${r.phase}${r.message ? ` (${r.message})` : ''}`);
-  await this.evidence.verify(`an analysis run of ${name} is ${phase}`, runs.some((r) => r.phase === phase), { expected: phase, measured: phases, details: this.session.platform.analysisRuns() }, () =>
-    `rollout ${name}: expected an analysis run to be ${phase}; ${runs.length === 0 ? 'no analysis run was started' : phases.join('; ')}`,
-  );
+  await assertAnalysisPhases(this, name, phase, 'some');
 });
 
 /**
@@ -148,24 +145,23 @@ Then('all traffic is served by {image} within {duration} of the abort', async fu
   );
 });
 
-/** The share of answered requests a version served over a window of the scenario's traffic. */
-Then('{image} served at least {percent} of the requests {window}', async function (this: CutoverWorld, image: string, percent: number, phrase: WindowPhrase) {
-  const run = this.session.soleTraffic();
-  const window = this.session.window(phrase, run);
-  const stats = run.recording.stats(window);
+/** Asserts the share (in %) of answered requests a version served over a window of the scenario's traffic. */
+async function assertVersionShare(world: CutoverWorld, image: string, bound: 'at least' | 'at most', percent: number, phrase: WindowPhrase): Promise<void> {
+  const run = world.session.soleTraffic();
+  const stats = run.recording.stats(world.session.window(phrase, run));
   const share = (stats.versionShare[versionOfImage(image)] ?? 0) * 100;
-  await this.evidence.verify(`${image} served at least ${percent}% ${window.name}`, share >= percent && stats.requests > 0, { expected: `≥ ${percent}%`, measured: `${share.toFixed(2)}%`, details: stats }, () =>
-    `${image} served ${share.toFixed(2)}% of ${stats.requests} requests ${phrase}, expected at least ${percent}% (versions: ${JSON.stringify(stats.versions)})`,
+  const holds = stats.requests > 0 && (bound === 'at least' ? share >= percent : share <= percent);
+  await world.evidence.verify(`${image} served ${bound} ${percent}% ${phrase}`, holds, { expected: `${bound} ${percent}%`, measured: `${share.toFixed(2)}%`, details: stats }, () =>
+    `${image} served ${share.toFixed(2)}% of ${stats.requests} requests ${phrase}, expected ${bound} ${percent}% (versions: ${JSON.stringify(stats.versions)})`,
   );
+}
+
+/** The share of answered requests a version served over a window, at least. */
+Then('{image} served at least {percent} of the requests {window}', async function (this: CutoverWorld, image: string, percent: number, phrase: WindowPhrase) {
+  await assertVersionShare(this, image, 'at least', percent, phrase);
 });
 
 /** The share of answered requests a version served over a window, at most. */
 Then('{image} served at most {percent} of the requests {window}', async function (this: CutoverWorld, image: string, percent: number, phrase: WindowPhrase) {
-  const run = this.session.soleTraffic();
-  const window = this.session.window(phrase, run);
-  const stats = run.recording.stats(window);
-  const share = (stats.versionShare[versionOfImage(image)] ?? 0) * 100;
-  await this.evidence.verify(`${image} served at most ${percent}% ${window.name}`, share <= percent && stats.requests > 0, { expected: `≤ ${percent}%`, measured: `${share.toFixed(2)}%`, details: stats }, () =>
-    `${image} served ${share.toFixed(2)}% of ${stats.requests} requests ${phrase}, expected at most ${percent}% (versions: ${JSON.stringify(stats.versions)})`,
-  );
+  await assertVersionShare(this, image, 'at most', percent, phrase);
 });

@@ -33,12 +33,12 @@ Then('the traffic to {string} met {threshold}', async function (this: CutoverWor
 
 /** Load on k6 (K6_BIN or PATH; the built-in generator when k6 is absent) with k6 thresholds, for a while (scaled). */
 When('k6 sends {rate} to {string} for {duration}, expecting {threshold}', async function (this: CutoverWorld, rate: number, service: string, ms: number, t: Threshold) {
-  await this.session.loadWithThresholds(service, rate, Math.max(2000, Math.round(ms * this.session.timeScale)), [{ path: '/' }], [t]);
+  await this.session.loadWithThresholds(service, rate, this.session.scaledTraffic(ms), [{ path: '/' }], [t]);
 });
 
 /** Load on k6 with several thresholds, one per row; requests to "/" unless a path is given. */
 When('k6 sends {rate} to {string} {string} for {duration} with these thresholds:', async function (this: CutoverWorld, rate: number, service: string, pathText: string, ms: number, table: DataTable) {
   if (!pathText.startsWith('/')) throw new Error(`"${pathText}" is not a path: it must start with "/"`);
   const thresholds = table.raw().map((row) => parseThreshold(row.join(' ').trim()));
-  await this.session.loadWithThresholds(service, rate, Math.max(2000, Math.round(ms * this.session.timeScale)), [{ path: pathText }], thresholds);
+  await this.session.loadWithThresholds(service, rate, this.session.scaledTraffic(ms), [{ path: pathText }], thresholds);
 });

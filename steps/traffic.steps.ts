@@ -42,16 +42,12 @@ Given('{rate} are sent to {string} for the whole scenario with these requests:',
 
 /** Foreground traffic for a while (in the PRD's clock, scaled); the step ends when it does. */
 When('{rate} are sent to {string} for {duration}', async function (this: CutoverWorld, rate: number, service: string, ms: number) {
-  const run = this.session.startTraffic(service, { ratePerSecond: rate, maxDurationMs: Math.max(2000, Math.round(ms * this.session.timeScale)) });
-  await run.finished;
-  await this.session.stopTraffic(service);
+  await this.session.runTraffic(service, { ratePerSecond: rate, maxDurationMs: this.session.scaledTraffic(ms) });
 });
 
 /** Foreground traffic of the table's requests for a while (scaled). */
 When('{rate} are sent to {string} for {duration} with these requests:', async function (this: CutoverWorld, rate: number, service: string, ms: number, table: DataTable) {
-  const run = this.session.startTraffic(service, { ratePerSecond: rate, maxDurationMs: Math.max(2000, Math.round(ms * this.session.timeScale)), requests: requestsFromTable(table) });
-  await run.finished;
-  await this.session.stopTraffic(service);
+  await this.session.runTraffic(service, { ratePerSecond: rate, maxDurationMs: this.session.scaledTraffic(ms), requests: requestsFromTable(table) });
 });
 
 /** Stops background traffic; fails if the generator could not keep the rate. */

@@ -40,59 +40,48 @@ function markLayers(marks: TimelineMark[], origin: number): object[] {
   ];
 }
 
+/** A per-second series as coloured step lines or stacked areas, with the rollout's events drawn over it. */
+async function seriesChart(title: string, mark: 'line' | 'area', yTitle: string, values: { s: number; y: number; colour: string }[], marks: TimelineMark[], origin: number): Promise<string> {
+  return render({
+    title,
+    width: WIDTH,
+    height: 240,
+    layer: [
+      {
+        data: { values },
+        mark: { type: mark, interpolate: 'step-after' },
+        encoding: {
+          x: { field: 's', type: 'quantitative', title: 'seconds since traffic started' },
+          y: { field: 'y', type: 'quantitative', title: yTitle, ...(mark === 'area' ? { stack: 'zero' } : {}) },
+          color: { field: 'colour', type: 'nominal', title: null },
+        },
+      },
+      ...markLayers(marks, origin),
+    ],
+  } as vl.TopLevelSpec);
+}
+
 export async function latencyChart(title: string, series: SeriesPoint[], marks: TimelineMark[] = []): Promise<string> {
   const origin = series[0]?.t ?? 0;
   const values = series.flatMap((p) =>
     p.requests === 0
       ? []
       : [
-          { s: rel(p.t, origin), ms: p.p50Ms, percentile: 'p50' },
-          { s: rel(p.t, origin), ms: p.p95Ms, percentile: 'p95' },
-          { s: rel(p.t, origin), ms: p.p99Ms, percentile: 'p99' },
+          { s: rel(p.t, origin), y: p.p50Ms, colour: 'p50' },
+          { s: rel(p.t, origin), y: p.p95Ms, colour: 'p95' },
+          { s: rel(p.t, origin), y: p.p99Ms, colour: 'p99' },
         ],
   );
-  return render({
-    title,
-    width: WIDTH,
-    height: 240,
-    layer: [
-      {
-        data: { values },
-        mark: { type: 'line', interpolate: 'step-after' },
-        encoding: {
-          x: { field: 's', type: 'quantitative', title: 'seconds since traffic started' },
-          y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
-          color: { field: 'percentile', type: 'nominal' },
-        },
-      },
-      ...(markLayers(marks, origin) ?? []),
-    ],
-  } as vl.TopLevelSpec);
+  return seriesChart(title, 'line', 'latency (ms)', values, marks, origin);
 }
 
 export async function versionsChart(title: string, series: SeriesPoint[], marks: TimelineMark[] = []): Promise<string> {
   const origin = series[0]?.t ?? 0;
   const values = series.flatMap((p) => [
-    ...Object.entries(p.versions).map(([version, n]) => ({ s: rel(p.t, origin), requests: n, version })),
-    ...(p.failed > 0 ? [{ s: rel(p.t, origin), requests: p.failed, version: 'failed' }] : []),
+    ...Object.entries(p.versions).map(([version, n]) => ({ s: rel(p.t, origin), y: n, colour: version })),
+    ...(p.failed > 0 ? [{ s: rel(p.t, origin), y: p.failed, colour: 'failed' }] : []),
   ]);
-  return render({
-    title,
-    width: WIDTH,
-    height: 240,
-    layer: [
-      {
-        data: { values },
-        mark: { type: 'area', interpolate: 'step-after' },
-        encoding: {
-          x: { field: 's', type: 'quantitative', title: 'seconds since traffic started' },
-          y: { field: 'requests', type: 'quantitative', stack: 'zero', title: 'requests per second' },
-          color: { field: 'version', type: 'nominal' },
-        },
-      },
-      ...(markLayers(marks, origin) ?? []),
-    ],
-  } as vl.TopLevelSpec);
+  return seriesChart(title, 'area', 'requests per second', values, marks, origin);
 }
 
 /** Rollout events and analysis results on one time axis. */

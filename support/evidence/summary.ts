@@ -95,12 +95,23 @@ export function parseEvidence(body: string): Evidence | undefined {
   }
 }
 
-/** Classifies a failure message for triage (Allure categories use the same patterns). */
+/**
+ * Failure kinds for triage, first match wins; anything else is a test defect.
+ * cucumber.mjs turns the same patterns into Allure categories.
+ */
 export const FAILURE_KINDS: { kind: NonNullable<ScenarioSummary['failureKind']>; name: string; pattern: RegExp }[] = [
-  { kind: 'slo-breach', name: 'SLO breach', pattern: /SLO breached|BREACHED|thresholds? .*crossed/i },
-  { kind: 'rollout-failure', name: 'Rollout failure', pattern: /^rollout |rollout .* expected|canary weights|analysis run/i },
-  { kind: 'platform-error', name: 'Platform error', pattern: /platform|replica .* (not ready|exited)|ECONNREFUSED|prometheus|no such file|spawn/i },
+  { kind: 'slo-breach', name: 'SLO breach', pattern: /SLO breached|BREACHED|thresholds crossed/i },
+  { kind: 'rollout-failure', name: 'Rollout failure', pattern: /rollout \S+: expected|canary weights|analysis run/i },
+  { kind: 'platform-error', name: 'Platform error', pattern: /platform|replica \S+ (was not ready|exited)|ECONNREFUSED|prometheus|spawn/i },
 ];
+
+/** The same kinds as Allure categories (Java regexes that must match the whole message). */
+export function allureCategories(): { name: string; messageRegex: string; matchedStatuses: string[] }[] {
+  return [
+    ...FAILURE_KINDS.map((k) => ({ name: k.name, messageRegex: `(?s)${k.pattern.flags.includes('i') ? '(?i)' : ''}.*(?:${k.pattern.source}).*`, matchedStatuses: ['failed', 'broken'] })),
+    { name: 'Test defect', messageRegex: '(?s).*', matchedStatuses: ['failed', 'broken'] },
+  ];
+}
 
 export function classifyFailure(message: string): NonNullable<ScenarioSummary['failureKind']> {
   return FAILURE_KINDS.find((k) => k.pattern.test(message))?.kind ?? 'test-defect';

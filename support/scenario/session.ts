@@ -14,7 +14,7 @@ import { resolveWindow, type WindowPhrase } from '../slo/windows.ts';
 import { TrafficRun, type TrafficSpec } from '../traffic/background.ts';
 import { K6_THRESHOLDS_CROSSED, k6Binary, runK6 } from '../traffic/k6.ts';
 import type { LoadRequest } from '../traffic/load.ts';
-import type { TimeWindow, TrafficRecording } from '../traffic/recording.ts';
+import type { TimeWindow } from '../traffic/recording.ts';
 
 export interface SessionOptions {
   platform: PlatformKind;
@@ -69,6 +69,11 @@ export class VerificationSession {
   /** Registers something to stop at teardown; teardown runs newest first. */
   onCleanup(name: string, run: () => Promise<void>): void {
     this.cleanups.push({ name, run });
+  }
+
+  /** A traffic duration written in the PRD's clock, at this run's time scale (at least 2 s, to measure anything). */
+  scaledTraffic(ms: number): number {
+    return Math.max(2000, Math.round(ms * this.timeScale));
   }
 
   /** A wait written in the PRD's clock ("within 3 minutes"), at this run's time scale. */
@@ -164,6 +169,13 @@ export class VerificationSession {
     return runs[0] as TrafficRun;
   }
 
+  /** Foreground traffic: runs it to its end, then checks the generator kept the rate. */
+  async runTraffic(service: string, spec: Omit<TrafficSpec, 'name' | 'target'>): Promise<TrafficRun> {
+    const run = this.startTraffic(service, spec);
+    await run.finished;
+    return this.stopTraffic(service);
+  }
+
   async stopTraffic(service: string): Promise<TrafficRun> {
     const run = this.trafficTo(service);
     const result = await run.stop();
@@ -174,14 +186,12 @@ export class VerificationSession {
   }
 
   window(phrase: WindowPhrase, run: TrafficRun): TimeWindow {
-    const events = this.update ? this.rollout(this.update.rollout).events : [];
-    const resolved = resolveWindow(phrase, {
+    return resolveWindow(phrase, {
       startedAt: run.startedAt,
       now: run.stoppedAt ?? Date.now(),
       ...(this.update ? { rolloutStartedAt: this.update.startedAt } : {}),
-      events,
+      events: this.update ? this.rollout(this.update.rollout).events : [],
     });
-    return resolved;
   }
 
   /** Evaluates thresholds over a window of a traffic run, attaching every verdict; fails naming each breach. */
@@ -207,9 +217,7 @@ export class VerificationSession {
     const k6 = k6Binary();
     if (k6 === undefined) {
       await this.evidence.text(`load engine for ${service}`, 'k6 was not found (set K6_BIN or put k6 on PATH): the built-in open-model generator ran the same thresholds');
-      const run = this.startTraffic(service, { ratePerSecond, maxDurationMs: durationMs, requests });
-      await run.finished;
-      await this.stopTraffic(service);
+      const run = await this.runTraffic(service, { ratePerSecond, maxDurationMs: durationMs, requests });
       await this.assertThresholds(run, 'during the whole scenario', thresholds);
       return;
     }
@@ -266,7 +274,7 @@ export class VerificationSession {
       const during = marks.filter((m) => m.kind !== 'analysis' && m.at >= run.startedAt && m.at <= to);
       await this.evidence.svg(`latency of ${name}`, await latencyChart(`Latency of ${name} (p50, p95, p99 per second)`, series, during));
       await this.evidence.svg(`requests per version of ${name}`, await versionsChart(`Requests per second to ${name}, by version`, series, during));
-      const { window: _w, ...whole } = summariseWhole(run.recording, run.startedAt, to);
+      const { window: _w, ...whole } = run.recording.stats({ name: 'whole scenario', from: run.startedAt, to: to + 1 });
       await this.evidence.json(`traffic summary of ${name}`, { requestedRate: run.spec.ratePerSecond, ...whole });
     }
     if (marks.length > 0) await this.evidence.svg('rollout timeline', await timelineChart('Rollout timeline', marks, this.startedAt));
@@ -318,8 +326,4 @@ export class VerificationSession {
     }
     if (errors.length > 0) throw new Error(`cleanup failed: ${errors.join('; ')}`);
   }
-}
-
-function summariseWhole(recording: TrafficRecording, from: number, to: number) {
-  return recording.stats({ name: 'whole scenario', from, to: to + 1 });
 }

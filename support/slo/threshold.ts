@@ -107,15 +107,15 @@ function compare(a: number, op: Operator, b: number): boolean {
   }
 }
 
-function measure(t: Threshold, s: WindowStats, samplesLatency: number[]): { value: number; unit: string } {
+/** `sorted`: the window's latencies in ascending order. */
+function measure(t: Threshold, s: WindowStats, sorted: number[]): { value: number; unit: string } {
   switch (t.metric) {
     case 'http_req_duration': {
       const a = t.aggregation;
-      if (a.kind === 'p') return { value: percentileOf(samplesLatency, a.percentile), unit: 'ms' };
-      if (a.kind === 'avg') return { value: round(samplesLatency.reduce((x, y) => x + y, 0) / Math.max(1, samplesLatency.length)), unit: 'ms' };
-      if (a.kind === 'min') return { value: round(Math.min(...samplesLatency)), unit: 'ms' };
-      if (a.kind === 'max') return { value: round(Math.max(...samplesLatency)), unit: 'ms' };
-      return { value: percentileOf(samplesLatency, 50), unit: 'ms' };
+      if (a.kind === 'avg') return { value: round(sorted.reduce((x, y) => x + y, 0) / Math.max(1, sorted.length)), unit: 'ms' };
+      if (a.kind === 'min') return { value: round(sorted[0] ?? 0), unit: 'ms' };
+      if (a.kind === 'max') return { value: round(sorted.at(-1) ?? 0), unit: 'ms' };
+      return { value: percentileOf(sorted, a.kind === 'p' ? a.percentile : 50), unit: 'ms' };
     }
     case 'http_req_failed':
       return { value: s.failedRate, unit: 'rate' };

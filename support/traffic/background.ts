@@ -64,7 +64,7 @@ export class TrafficRun {
         const { check: _check, ...request } = requests[i % requests.length] as LoadRequest & { check?: ResponseCheck };
         return fillRequest(request, i);
       },
-      keepBody: () => anyBodyCheck || spec.observe !== undefined,
+      keepBody: anyBodyCheck || spec.observe !== undefined,
       onResponse: (r) => {
         const check = checkOf(r.index);
         this.recording.addResponse(r, check ? passesCheck(check, r.status, r.body) : undefined);

@@ -31,8 +31,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Called for every request once it has an answer or an error: the raw samples behind the summary. */
   onResponse?: (sample: ResponseSample) => void;
-  /** Reads the body of these requests as text and passes it to onResponse (others are discarded unread). */
-  keepBody?: (request: LoadRequest) => boolean;
+  /** Reads every body as text and passes it to onResponse (by default bodies are discarded unread). */
+  keepBody?: boolean;
 }
 
 export interface ResponseSample {
@@ -141,6 +141,18 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
   /** Requests in flight. */
   const pending = new Set<Promise<void>>();
   const origin = new URL(target).origin;
+  const { onResponse } = options;
+  const keepBody = (options.keepBody ?? false) && onResponse !== undefined;
+  type Outcome = Omit<ResponseSample, 'index' | 'request' | 'scheduledAt' | 'latencyMs'>;
+  const report = (i: number, spec: LoadRequest, scheduledAt: number, outcome: Outcome) => {
+    if (onResponse === undefined) return;
+    try {
+      onResponse({ index: i, request: spec, scheduledAt: performance.timeOrigin + scheduledAt, latencyMs: performance.now() - scheduledAt, ...outcome });
+    } catch (err) {
+      // A broken callback must not turn an answer into a counted failure: it is rethrown at the end.
+      callbackError ??= err as Error;
+    }
+  };
 
   const fire = (i: number, scheduledAt: number) => {
     if (pending.size >= maxInFlight) {
@@ -150,15 +162,6 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
     const spec = makeRequest(i);
     sent++;
     lag.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
-    const keepBody = options.keepBody?.(spec) ?? false;
-    const report = (fields: Omit<ResponseSample, 'index' | 'request' | 'scheduledAt' | 'latencyMs'>) => {
-      try {
-        options.onResponse?.({ index: i, request: spec, scheduledAt: performance.timeOrigin + scheduledAt, latencyMs: performance.now() - scheduledAt, ...fields });
-      } catch (err) {
-        // A broken callback must not turn an answer into a counted failure: it is rethrown at the end.
-        callbackError ??= err as Error;
-      }
-    };
     const done = undiciRequest(origin + spec.path, {
       dispatcher: agent,
       method: spec.method ?? 'GET',
@@ -176,12 +179,12 @@ export async function runOpenModelLoad(options: LoadOptions): Promise<LoadResult
         const header = response.headers['x-app-version'];
         const version = typeof header === 'string' ? header : 'unknown';
         inc(versions, version);
-        report({ status: response.statusCode, version, headers: response.headers, ...(body !== undefined ? { body } : {}) });
+        report(i, spec, scheduledAt, { status: response.statusCode, version, headers: response.headers, ...(body !== undefined ? { body } : {}) });
       })
       .catch((err: Error & { code?: string }) => {
         failed++;
         inc(errors, err.code ?? err.name);
-        report({ status: 0, version: '', error: err.code ?? err.name });
+        report(i, spec, scheduledAt, { status: 0, version: '', error: err.code ?? err.name });
       })
       .finally(() => {
         pending.delete(done);

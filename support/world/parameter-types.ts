@@ -7,8 +7,6 @@ import { parseThreshold, type Threshold } from '../slo/threshold.ts';
 import { parseWindowPhrase, WINDOW_PHRASES } from '../slo/windows.ts';
 import { parseHumanDuration, parseImage, parseNumberList, parseObjectName, parsePercent, parseRate } from '../vocabulary/parse.ts';
 
-const unquote = (s: string) => s.replace(/^"(.*)"$/, '$1');
-
 defineParameterType({
   name: 'duration',
   // "2 minutes", "1 minute and 30 seconds", "30s", "1h30m"
@@ -44,7 +42,7 @@ defineParameterType({
 defineParameterType({
   name: 'image',
   regexp: /"([^"]*[:/][^"]*)"/,
-  transformer: (text: string): string => parseImage(unquote(text)),
+  transformer: (text: string): string => parseImage(text),
 });
 
 defineParameterType({

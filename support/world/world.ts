@@ -41,7 +41,8 @@ export class CutoverWorld extends World<WorldParameters> {
   lastResponse: HttpExchange | undefined;
   /** Values a scenario keeps by name (e.g. a short code created in one step and used in the next). */
   readonly remembered = new Map<string, string>();
-  ledger: LinkLedger | undefined;
+  /** Short links created in the background, and the traffic run creating them. */
+  links: { ledger: LinkLedger; writer: string } | undefined;
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options);
