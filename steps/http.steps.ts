@@ -3,6 +3,7 @@
 // retried behind the scenario's back: redirects are answers too.
 import { Then, When } from '@cucumber/cucumber';
 import axios from 'axios';
+import { versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'];
@@ -85,4 +86,22 @@ Then('the response field {string} is {string}', async function (this: CutoverWor
   const value = field(r.body, dotted);
   const want = fill(this, expected);
   await this.evidence.verify(`field ${dotted}`, value !== undefined && String(value) === want, { expected: want, measured: value }, () => `${r.method} ${r.url}: expected field ${dotted} to be "${want}", got ${value === undefined ? 'no such field' : JSON.stringify(value)}`);
+});
+
+/** Which version answers a Service (e.g. a blue-green preview): this many GET / in turn, every one 2xx from that image. */
+Then('{int} requests to {string} are all answered by {image}', async function (this: CutoverWorld, count: number, service: string, image: string) {
+  if (!(count >= 1 && count <= 10_000)) throw new Error(`${count} requests: expected between 1 and 10000`);
+  const url = this.session.platform.serviceUrl(service) + '/';
+  const version = versionOfImage(image);
+  const answers: Record<string, number> = {};
+  for (let i = 0; i < count; i++) {
+    const res = await axios.get(url, { maxRedirects: 0, validateStatus: () => true, timeout: 10_000 });
+    const key = `${res.status} ${String(res.headers['x-app-version'] ?? '(no X-App-Version)')}`;
+    answers[key] = (answers[key] ?? 0) + 1;
+  }
+  const wanted = Object.keys(answers).filter((k) => /^2\d\d /.test(k) && k.endsWith(` ${version}`));
+  const holds = wanted.length > 0 && wanted.reduce((n, k) => n + (answers[k] ?? 0), 0) === count;
+  await this.evidence.verify(`${count} requests to ${service} answered by ${image}`, holds, { expected: `${count} × 2xx from ${version}`, measured: answers }, () =>
+    `${service} answered ${Object.entries(answers).map(([k, n]) => `${n} × ${k}`).join(', ')}; expected all ${count} to be 2xx from ${version}`,
+  );
 });

@@ -1,8 +1,8 @@
 // Rollouts: applying manifests, the `kubectl argo rollouts` verbs, bounded
 // waits for a phase, step or weight, and what the rollout did.
 import { Given, Then, When } from '@cucumber/cucumber';
-import type { RolloutPhase } from '../support/rollout/controller.ts';
-import { timeUntilOnlyVersion } from '../support/rollout/observations.ts';
+import type { RolloutEvent, RolloutPhase } from '../support/rollout/controller.ts';
+import { delayBetween, timeUntilOnlyVersion, type EventDelay } from '../support/rollout/observations.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
 import { versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -119,30 +119,82 @@ Then('an analysis run of {rollout} is {string}', async function (this: CutoverWo
   await assertAnalysisPhases(this, name, phase, 'some');
 });
 
+/** The moment traffic was moved: the abort, or the last switch of the active Service since the update started. */
+async function momentOf(world: CutoverWorld, moment: 'abort' | 'switch'): Promise<number> {
+  const update = world.session.update;
+  if (update === undefined) throw new Error(`no update was started in this scenario, so there is no ${moment} to measure from`);
+  const rollout = world.session.rollout(update.rollout);
+  if (moment === 'abort') {
+    const aborted = await rollout.waitFor((s) => s.abort, world.session.scaledWait(60_000), 'an abort');
+    return Date.parse(aborted.abortedAt ?? rollout.events.findLast((e) => e.reason === 'RolloutAborted')?.at ?? '');
+  }
+  const switched = rollout.events.findLast((e) => e.reason === 'SwitchService' && Date.parse(e.at) >= update.startedAt);
+  if (switched === undefined) throw new Error(`rollout ${update.rollout}: the active Service has not switched since the update started (wait for the rollout to be Healthy first)`);
+  return Date.parse(switched.at);
+}
+
 /**
- * The rollback as users saw it: after the abort, the last request answered by
- * anything but this image came within the bound (real time, not scaled), and
- * requests went on being answered by it afterwards.
+ * The cut-over as users saw it: after the abort or switch, the last request
+ * answered by anything but this image came within the bound (real time, not
+ * scaled), and requests went on being answered by it afterwards.
  */
-Then('all traffic is served by {image} within {duration} of the abort', async function (this: CutoverWorld, image: string, boundMs: number) {
-  const update = this.session.update;
-  if (update === undefined) throw new Error('no update was started in this scenario, so there is no abort to measure from');
-  const rollout = this.session.rollout(update.rollout);
-  const aborted = await rollout.waitFor((s) => s.abort, this.session.scaledWait(60_000), 'an abort');
-  const abortAt = Date.parse(aborted.abortedAt ?? rollout.events.findLast((e) => e.reason === 'RolloutAborted')?.at ?? '');
-  const run = this.session.soleTraffic();
+async function assertOnlyVersionWithin(world: CutoverWorld, image: string, boundMs: number, moment: 'abort' | 'switch'): Promise<void> {
+  const at = await momentOf(world, moment);
+  const run = world.session.soleTraffic();
   // Let traffic run past the bound so that "nothing else after it" is observed, not assumed.
-  const observeUntil = abortAt + boundMs + 1000;
+  const observeUntil = at + boundMs + 1000;
   while (Date.now() < observeUntil && run.running) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 200));
   const version = versionOfImage(image);
-  const m = timeUntilOnlyVersion(run.recording.samples, abortAt, version);
+  const m = timeUntilOnlyVersion(run.recording.samples, at, version);
   const passed = m.ms <= boundMs && m.answeredAfter > 0;
-  await this.evidence.verify(`all traffic on ${image} within ${boundMs} ms of the abort`, passed, { expected: `≤ ${boundMs} ms`, measured: m }, () =>
+  await world.evidence.verify(`all traffic on ${image} within ${boundMs} ms of the ${moment}`, passed, { expected: `≤ ${boundMs} ms`, measured: m }, () =>
     m.answeredAfter === 0
-      ? `no request was answered by ${version} after the abort (${m.requestsAfter} requests sent since): the rollback was not observed`
-      : `after the abort, requests still reached ${m.lastOtherVersion} ${m.ms} ms later (bound ${boundMs} ms)`,
+      ? `no request was answered by ${version} after the ${moment} (${m.requestsAfter} requests sent since): the cut-over was not observed`
+      : `after the ${moment}, requests still reached ${m.lastOtherVersion} ${m.ms} ms later (bound ${boundMs} ms)`,
   );
+}
+
+/** The rollback as users saw it: nothing but this image answered later than the bound after the abort. */
+Then('all traffic is served by {image} within {duration} of the abort', async function (this: CutoverWorld, image: string, boundMs: number) {
+  await assertOnlyVersionWithin(this, image, boundMs, 'abort');
+});
+
+/** The blue-green cut-over as users saw it: nothing but this image answered later than the bound after the last switch. */
+Then('all traffic is served by {image} within {duration} of the switch', async function (this: CutoverWorld, image: string, boundMs: number) {
+  await assertOnlyVersionWithin(this, image, boundMs, 'switch');
+});
+
+/** Tolerance on a delay the controller times (manifest seconds × time scale): timers and scheduling, real time. */
+const DELAY_SLACK_MS = 2000;
+
+/** Asserts a measured delay against the manifest's, scaled: not early (5% slack) and not later than the slack. */
+async function assertScaledDelay(world: CutoverWorld, what: string, manifestMs: number, measured: EventDelay): Promise<void> {
+  const expected = manifestMs * world.session.platform.timeScale;
+  const holds = measured.ms !== undefined && measured.ms >= expected * 0.95 && measured.ms <= expected + DELAY_SLACK_MS;
+  await world.evidence.verify(what, holds, { expected: `${Math.round(expected)} ms (${manifestMs / 1000} s × time scale ${world.session.platform.timeScale})`, measured }, () =>
+    measured.ms === undefined
+      ? `${what}: ${measured.fromAt === undefined ? 'the starting event never happened' : 'the ending event never happened'}`
+      : `${what}: took ${measured.ms} ms, expected ${Math.round(expected)} ms (−5%, +${DELAY_SLACK_MS} ms)`,
+  );
+}
+
+/** Blue-green auto-promotion: the time from the preview being ready (the BlueGreenPause) to the switch, against autoPromotionSeconds. */
+Then('{rollout} was promoted automatically {duration} after its preview was ready', async function (this: CutoverWorld, name: string, ms: number) {
+  const since = this.session.updateOf(name).startedAt;
+  const delay = delayBetween(this.session.rollout(name).events, since, (e) => e.reason === 'RolloutPaused' && e.data?.reason === 'BlueGreenPause', (e) => e.reason === 'SwitchService');
+  await assertScaledDelay(this, `rollout ${name} promoted automatically ${ms / 1000} s after the preview was ready`, ms, delay);
+});
+
+/** The scale-down delay honoured: the previous stack kept running after the switch, then went to zero (waits for it, bounded). */
+Then('the previous stack of {rollout} was scaled down {duration} after the switch', async function (this: CutoverWorld, name: string, ms: number) {
+  const { startedAt, fromImage } = this.session.updateOf(name);
+  const rollout = this.session.rollout(name);
+  const scaledDown = (e: RolloutEvent) => e.reason === 'ScalingReplicaSet' && e.data?.to === 0 && e.message.includes(`(${fromImage})`);
+  const deadline = Date.now() + ms * this.session.platform.timeScale + DELAY_SLACK_MS + 1000;
+  while (Date.now() < deadline && !rollout.events.some((e) => Date.parse(e.at) >= startedAt && scaledDown(e))) await new Promise((r) => setTimeout(r, 100));
+  const delay = delayBetween(rollout.events, startedAt, (e) => e.reason === 'SwitchService', scaledDown);
+  await assertScaledDelay(this, `the previous stack (${fromImage}) of rollout ${name} scaled down ${ms / 1000} s after the switch`, ms, delay);
 });
 
 /** Asserts the share (in %) of answered requests a version served over a window of the scenario's traffic. */

@@ -1,6 +1,7 @@
 // SLO assertions in k6's threshold syntax, over the whole scenario or a named
 // window. Every verdict is attached with what was measured, breached or not.
 import { Then, When, type DataTable } from '@cucumber/cucumber';
+import { longestAnswerGap } from '../support/rollout/observations.ts';
 import { parseThreshold, type Threshold } from '../support/slo/threshold.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -41,4 +42,17 @@ When('k6 sends {rate} to {string} {string} for {duration} with these thresholds:
   if (!pathText.startsWith('/')) throw new Error(`"${pathText}" is not a path: it must start with "/"`);
   const thresholds = table.raw().map((row) => parseThreshold(row.join(' ').trim()));
   await this.session.loadWithThresholds(service, rate, this.session.scaledTraffic(ms), [{ path: pathText }], thresholds);
+});
+
+/** No downtime, measured: the longest time between two successful answers (by completion) over a window stayed under the bound. */
+Then('the traffic {window} never went {duration} without a successful answer', async function (this: CutoverWorld, phrase: WindowPhrase, boundMs: number) {
+  const run = this.session.soleTraffic();
+  const window = this.session.window(phrase, run);
+  const gap = longestAnswerGap(run.recording.select(window));
+  const holds = gap.successful > 1 && gap.ms < boundMs;
+  await this.evidence.verify(`the longest gap between successful answers ${phrase}`, holds, { expected: `< ${boundMs} ms`, measured: { ...gap, window } }, () =>
+    gap.successful <= 1
+      ? `${gap.successful} successful answers ${phrase}: no gap can be measured`
+      : `users went ${gap.ms} ms without a successful answer ${phrase} (from ${new Date(gap.from ?? 0).toISOString()}), bound ${boundMs} ms`,
+  );
 });

@@ -715,6 +715,12 @@ export class RolloutController extends EventEmitter {
     const strategy = this.blueGreen as NonNullable<Rollout['spec']['strategy']['blueGreen']>;
     const next = this.current as Revision;
     const old = this.stable as Revision;
+    // Argo's fast rollback: back to a stack still up within its scaleDownDelay,
+    // the switch happens at once, without pause or analysis.
+    if (this.delayedScaleDowns.has(next.hash) && (this.replicas.get(next.hash) ?? 0) > 0) {
+      this.event('RolloutRollback', `revision ${next.number} (${next.image}) is still up within its scaleDownDelay: switching back without pause or analysis`, { revision: next.number });
+      this.promotion = 'full';
+    }
     this.setPhase('Progressing', `revision ${next.number}: bringing up the preview stack`);
     await this.scaleTo(next, strategy.previewReplicaCount ?? this.spec.spec.replicas, gen);
     this.check(gen);

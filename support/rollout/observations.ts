@@ -68,3 +68,46 @@ export function timeUntilOnlyVersion(samples: TrafficSample[], from: number, ver
     requestsAfter: after.length,
   };
 }
+
+export interface EventDelay {
+  /** When the first event matching `from` happened since the moment (epoch ms). */
+  fromAt?: number;
+  /** When the first event matching `to` happened after it. */
+  toAt?: number;
+  /** toAt - fromAt, when both happened. */
+  ms?: number;
+}
+
+type EventMatch = (e: RolloutEvent) => boolean;
+
+/** The time from one event to the next one of another kind, e.g. from the blue-green pause to the switch. */
+export function delayBetween(events: RolloutEvent[], since: number, from: EventMatch, to: EventMatch): EventDelay {
+  const timed = events.map((e) => ({ e, t: Date.parse(e.at) })).filter(({ t }) => t >= since);
+  const fromAt = timed.find(({ e }) => from(e))?.t;
+  if (fromAt === undefined) return {};
+  const toAt = timed.find(({ e, t }) => t >= fromAt && to(e))?.t;
+  return toAt === undefined ? { fromAt } : { fromAt, toAt, ms: toAt - fromAt };
+}
+
+export interface AnswerGap {
+  /** The longest time between two consecutive successful answers (by completion time), ms. */
+  ms: number;
+  /** Completion of the answer before the gap and of the one after it (epoch ms). */
+  from?: number;
+  to?: number;
+  successful: number;
+}
+
+/** How long users went without any successful answer: what "no downtime" means, measured. */
+export function longestAnswerGap(samples: TrafficSample[]): AnswerGap {
+  const done = samples
+    .filter((s) => s.status >= 200 && s.status < 400)
+    .map((s) => s.at + s.latencyMs)
+    .sort((a, b) => a - b);
+  let gap: AnswerGap = { ms: 0, successful: done.length };
+  for (let i = 1; i < done.length; i++) {
+    const ms = (done[i] as number) - (done[i - 1] as number);
+    if (ms > gap.ms) gap = { ms: Math.round(ms * 10) / 10, from: done[i - 1] as number, to: done[i] as number, successful: done.length };
+  }
+  return gap;
+}

@@ -264,9 +264,18 @@ export class VerificationSession {
   }
 
   /** Charts and summaries of what happened; called at the end of every scenario. */
+  /**
+   * Stops the traffic, attaches charts, traffic summaries and the rollout's
+   * outcome; then fails if any traffic did not keep its rate, since the
+   * scenario's claims ("500 requests per second") would not hold.
+   */
   async recordOutcome(): Promise<void> {
+    await Promise.all(this.trafficHistory.map((run) => run.stop().catch(() => undefined)));
     const marks = this.timelineMarks();
+    const rateProblems: string[] = [];
     for (const run of this.trafficHistory) {
+      const problem = run.rateProblem(run.result);
+      if (problem) rateProblems.push(problem);
       const to = run.stoppedAt ?? Date.now();
       const series = run.recording.series({ name: 'scenario', from: run.startedAt, to });
       if (series.length === 0) continue;
@@ -275,7 +284,8 @@ export class VerificationSession {
       await this.evidence.svg(`latency of ${name}`, await latencyChart(`Latency of ${name} (p50, p95, p99 per second)`, series, during));
       await this.evidence.svg(`requests per version of ${name}`, await versionsChart(`Requests per second to ${name}, by version`, series, during));
       const { window: _w, ...whole } = run.recording.stats({ name: 'whole scenario', from: run.startedAt, to: to + 1 });
-      await this.evidence.json(`traffic summary of ${name}`, { requestedRate: run.spec.ratePerSecond, ...whole });
+      const generator = run.result ? { achievedRate: run.result.achievedRate, sendLagP99Ms: run.result.sendLagP99Ms, skipped: run.result.skipped } : {};
+      await this.evidence.json(`traffic summary of ${name}`, { requestedRate: run.spec.ratePerSecond, ...generator, ...whole });
     }
     if (marks.length > 0) await this.evidence.svg('rollout timeline', await timelineChart('Rollout timeline', marks, this.startedAt));
     if (this.update && this.platformInstance) {
@@ -296,6 +306,7 @@ export class VerificationSession {
         analysisRuns: status.analysisRuns.map((r) => ({ name: r.name, phase: r.phase })),
       });
     }
+    if (rateProblems.length > 0) throw new Error(rateProblems.join('; '));
   }
 
   /** What a failed scenario leaves for diagnosis: statuses, events, analysis measurements, router stats, logs. */

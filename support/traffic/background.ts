@@ -1,7 +1,7 @@
 // Traffic that runs alongside a scenario: the open-model generator at a
 // constant arrival rate, every answer kept in a TrafficRecording. It is
 // bounded twice: stopped by the scenario, and never longer than maxDurationMs.
-import { runOpenModelLoad, type LoadProgress, type LoadRequest, type LoadResult, type ResponseSample } from './load.ts';
+import { MAX_SEND_LAG_P99_MS, runOpenModelLoad, type LoadProgress, type LoadRequest, type LoadResult, type ResponseSample } from './load.ts';
 import { TrafficRecording } from './recording.ts';
 
 export interface ResponseCheck {
@@ -41,6 +41,8 @@ export class TrafficRun {
   readonly recording: TrafficRecording;
   readonly startedAt = Date.now();
   stoppedAt: number | undefined;
+  /** What the generator reports once the run has ended. */
+  result: LoadResult | undefined;
   progress: LoadProgress = { elapsedMs: 0, sent: 0, completed: 0, failed: 0, inFlight: 0, skipped: 0 };
   readonly finished: Promise<LoadResult>;
   private readonly abort = new AbortController();
@@ -74,9 +76,11 @@ export class TrafficRun {
         this.progress = p;
         onProgress?.(this);
       },
-    }).finally(() => {
-      this.stoppedAt ??= Date.now();
-    });
+    })
+      .then((result) => (this.result = result))
+      .finally(() => {
+        this.stoppedAt ??= Date.now();
+      });
     // A run nobody awaits must not become an unhandled rejection; stop() rethrows.
     this.finished.catch(() => undefined);
   }
@@ -99,7 +103,7 @@ export class TrafficRun {
     if (skipped > 0) {
       return `the load generator could not keep ${this.spec.ratePerSecond} requests per second to ${this.spec.name}: ${skipped} scheduled requests were not sent (too many in flight)`;
     }
-    if (lag !== undefined && lag > 50) {
+    if (lag !== undefined && lag > MAX_SEND_LAG_P99_MS) {
       return `the load generator fell behind its schedule for ${this.spec.name}: requests were sent up to ${lag} ms late (p99); the machine is too busy for ${this.spec.ratePerSecond} requests per second`;
     }
     return undefined;

@@ -10,12 +10,13 @@ export class VocabularyError extends Error {
   }
 }
 
-export const DURATION_EXAMPLES = ['2 minutes', '30 seconds', '1 minute 30 seconds', '500 milliseconds', '1.5 hours', '30s', '2m', '1h30m', '250ms'];
+export const DURATION_EXAMPLES = ['2 minutes', '30 seconds', '1 minute 30 seconds', '500 milliseconds', '1.5 hours', '30s', '2m', '1h30m', '250ms', '250 ms'];
 const HUMAN_UNIT_MS: Record<string, number> = { millisecond: 1, second: 1000, minute: 60_000, hour: 3_600_000 };
 
 /** "2 minutes", "1 minute and 30 seconds", or a Go duration ("90s", "1h30m"): milliseconds. */
 export function parseHumanDuration(text: string): number {
-  const t = text.trim();
+  // "250 ms" reads as naturally as "250ms".
+  const t = text.trim().replace(/^(\d+(?:\.\d+)?)\s+(ms|s|m|h)$/, '$1$2');
   if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) return parseDuration(t) as number;
   const words = t.replace(/\s+and\s+/g, ' ');
   if (!/^(\d+(\.\d+)?\s*(millisecond|second|minute|hour)s?\s*)+$/.test(words)) throw new VocabularyError('duration', text, DURATION_EXAMPLES);

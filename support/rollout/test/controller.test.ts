@@ -316,6 +316,33 @@ test('blue-green with manual promotion: preview up and paused, promote switches 
   await controller.close();
 });
 
+test('blue-green fast rollback: undo within the scale-down delay switches back at once, without pause or analysis; after it, the full procedure', async () => {
+  const { workloads, analysis, controller } = setup({
+    blueGreen: { activeService: 'a', previewService: 'p', autoPromotionEnabled: false, scaleDownDelaySeconds: 200, prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
+  });
+  await controller.start();
+  await controller.setImage('cutover/demo:v2');
+  await controller.waitFor(is('Paused'), T, 'Paused');
+  controller.promote();
+  await controller.waitFor((s) => s.phase === 'Healthy' && s.stableImage === 'cutover/demo:v2', T, 'Healthy at v2');
+  const smokeRuns = analysis.started.length;
+  const eventsBefore = controller.events.length;
+  await controller.undo();
+  const back = await controller.waitFor((s) => s.phase === 'Healthy' && s.stableImage === 'cutover/demo:v1', T, 'Healthy at v1');
+  assert.equal(back.activeSelector, back.stableRS);
+  assert.equal(analysis.started.length, smokeRuns, 'no analysis on a fast rollback');
+  assert.ok(!controller.events.slice(-6).some((e) => e.reason === 'RolloutPaused'), 'no pause on a fast rollback');
+  assert.ok(controller.events.some((e) => e.reason === 'RolloutRollback'));
+  assert.equal(workloads.replicas.get('cutover/demo:v1'), 4);
+  assert.ok(!controller.events.slice(eventsBefore).some((e) => e.reason === 'ScalingReplicaSet' && e.data?.to === 4), 'blue was still up: no new pods');
+  // v2 is now the stack in its delay; once it is gone, going to it again is a normal update.
+  await settle(260);
+  assert.equal(workloads.replicas.get('cutover/demo:v2'), 0);
+  await controller.setImage('cutover/demo:v2');
+  await controller.waitFor(is('Paused'), T, 'Paused again: the full procedure');
+  await controller.close();
+});
+
 test('blue-green auto-promotion: at once by default, after autoPromotionSeconds when set', async () => {
   const auto = setup({ blueGreen: { activeService: 'a' } });
   await auto.controller.start();

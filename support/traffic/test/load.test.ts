@@ -99,3 +99,18 @@ test('timeouts, bodies, methods, progress, and an early stop', async (t) => {
   assert.ok(result.achievedRate > 8 && result.achievedRate < 12, `achieved ${result.achievedRate}`);
   await assert.rejects(runOpenModelLoad({ target: s.url, ratePerSecond: 0, durationMs: 1 }), /rate above 0/);
 });
+
+test('a generator whose sends stall says so, and the stall shows as latency', async (t) => {
+  const s = await server((_req, res) => res.end('ok'));
+  t.after(s.close);
+  // The event loop is blocked for 900 ms: the requests due meanwhile go out late.
+  setTimeout(() => {
+    const until = Date.now() + 900;
+    while (Date.now() < until);
+  }, 100);
+  const result = await runOpenModelLoad({ target: s.url, ratePerSecond: 100, durationMs: 1000 });
+  assert.equal(result.skipped, 0);
+  assert.ok(result.sendLagP99Ms > 500, `send lag p99 ${result.sendLagP99Ms} ms`);
+  assert.equal(result.keptRate, false);
+  assert.ok(result.latency.p99Ms > 500, `latency p99 ${result.latency.p99Ms} ms counts the lateness`);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { timeUntilOnlyVersion, canaryWeights } from '../../rollout/observations.ts';
+import { canaryWeights, delayBetween, longestAnswerGap, timeUntilOnlyVersion } from '../../rollout/observations.ts';
 import { parseHumanDuration, parseNumberList, parseObjectName, parsePercent, parseRate, versionOfImage } from '../parse.ts';
 
 test('durations: words or Go syntax, in milliseconds; anything else lists the accepted forms', () => {
@@ -10,6 +10,8 @@ test('durations: words or Go syntax, in milliseconds; anything else lists the ac
   assert.equal(parseHumanDuration('500 milliseconds'), 500);
   assert.equal(parseHumanDuration('1h30m'), 5_400_000);
   assert.equal(parseHumanDuration('250ms'), 250);
+  assert.equal(parseHumanDuration('250 ms'), 250);
+  assert.equal(parseHumanDuration('30 s'), 30_000);
   for (const bad of ['2 mins', 'soon', '5', '3 fortnights']) {
     assert.throws(() => parseHumanDuration(bad), /is not a duration: accepted forms are "2 minutes", "30 seconds"/, bad);
   }
@@ -51,4 +53,26 @@ test('observations: canary weights in order, and when traffic last reached anoth
   ];
   assert.deepEqual(timeUntilOnlyVersion(samples, 1000, 'v1'), { from: 1000, lastOtherAt: 1500, lastOtherVersion: 'no answer (ECONNRESET)', ms: 500, answeredAfter: 2, requestsAfter: 5 });
   assert.equal(timeUntilOnlyVersion(samples, 1550, 'v1').ms, 0);
+});
+
+test('observations: the delay between two events, and the longest time without a successful answer', () => {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const events = [
+    { at: at(500), reason: 'SwitchService', message: '' },
+    { at: at(1000), reason: 'RolloutPaused', message: '', data: { reason: 'BlueGreenPause' } },
+    { at: at(8500), reason: 'SwitchService', message: '' },
+  ];
+  const paused = (e: { reason: string; data?: Record<string, unknown> }) => e.reason === 'RolloutPaused' && e.data?.reason === 'BlueGreenPause';
+  assert.deepEqual(delayBetween(events, 0, paused, (e) => e.reason === 'SwitchService'), { fromAt: 1000, toAt: 8500, ms: 7500 });
+  assert.deepEqual(delayBetween(events, 0, (e) => e.reason === 'SwitchService', (e) => e.reason === 'ScalingReplicaSet'), { fromAt: 500 });
+  assert.deepEqual(delayBetween(events, 9000, paused, paused), {});
+  // Answers complete at 11, 21, (a failure at 31), 331: the gap counts from success to success, by completion.
+  const samples = [
+    { at: 10, latencyMs: 1, status: 200, version: 'v1' },
+    { at: 20, latencyMs: 1, status: 200, version: 'v1' },
+    { at: 30, latencyMs: 1, status: 503, version: 'v1' },
+    { at: 40, latencyMs: 291, status: 200, version: 'v2' },
+  ];
+  assert.deepEqual(longestAnswerGap(samples), { ms: 310, from: 21, to: 331, successful: 3 });
+  assert.deepEqual(longestAnswerGap([]), { ms: 0, successful: 0 });
 });
