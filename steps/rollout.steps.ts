@@ -119,6 +119,27 @@ Then('an analysis run of {rollout} is {string}', async function (this: CutoverWo
   await assertAnalysisPhases(this, name, phase, 'some');
 });
 
+/**
+ * For rollouts whose analysis decides (e.g. Argo's coin-flip example): waits
+ * until the update completes or aborts, then checks that the outcome is the
+ * one its analysis runs called for: Healthy on the new image when every run
+ * succeeded, Degraded back on the old one when a run failed.
+ */
+Then('{rollout} completes or aborts as its analysis decides within {duration}', async function (this: CutoverWorld, name: string, ms: number) {
+  const { fromImage, toImage } = this.session.updateOf(name);
+  const rollout = this.session.rollout(name);
+  const s = await rollout.waitFor((st) => st.phase === 'Healthy' || st.phase === 'Degraded', this.session.scaledWait(ms), 'Healthy or Degraded');
+  const runs = s.analysisRuns.map((r) => `${r.name}: ${r.phase}`);
+  const failed = s.analysisRuns.some((r) => r.phase === 'Failed' || r.phase === 'Error');
+  const expected = failed ? { phase: 'Degraded', stableImage: fromImage } : { phase: 'Healthy', stableImage: toImage };
+  const holds = s.analysisRuns.length > 0 && s.phase === expected.phase && s.stableImage === expected.stableImage;
+  await this.evidence.verify(`rollout ${name} follows its analysis`, holds, { expected, measured: { phase: s.phase, stableImage: s.stableImage, analysisRuns: runs }, details: this.session.platform.analysisRuns() }, () =>
+    s.analysisRuns.length === 0
+      ? `rollout ${name} ended ${s.phase} without running any analysis`
+      : `rollout ${name} ended ${s.phase} at ${s.stableImage}, but its analysis (${runs.join('; ')}) called for ${expected.phase} at ${expected.stableImage}`,
+  );
+});
+
 /** The moment traffic was moved: the abort, or the last switch of the active Service since the update started. */
 async function momentOf(world: CutoverWorld, moment: 'abort' | 'switch'): Promise<number> {
   const update = world.session.update;
