@@ -1,7 +1,7 @@
 // Functional HTTP checks through a Service (axios): one request, then
 // assertions on its status, headers and JSON body. Nothing is followed or
 // retried behind the scenario's back: redirects are answers too.
-import { Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
 import axios from 'axios';
 import { versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -22,7 +22,9 @@ async function send(world: CutoverWorld, method: string, pathText: string, servi
   const res = await axios.request({
     method: m,
     url,
-    ...(filled !== undefined ? { data: filled, headers: { 'content-type': filled.trim().startsWith('{') ? 'application/json' : 'text/plain' } } : {}),
+    // Without a body, no content type (axios would claim a form otherwise, which servers may refuse).
+    headers: { ...world.headers, 'content-type': filled === undefined ? false : filled.trim().startsWith('{') ? 'application/json' : 'text/plain' },
+    ...(filled !== undefined ? { data: filled } : {}),
     maxRedirects: 0,
     validateStatus: () => true,
     timeout: 10_000,
@@ -37,7 +39,7 @@ async function send(world: CutoverWorld, method: string, pathText: string, servi
     // not JSON: kept as text
   }
   world.lastResponse = { method: m, url, status: res.status, headers: { ...res.headers }, body: parsed, text, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-  await world.evidence.json(`${m} ${pathText}`, { request: { method: m, url, body: filled }, response: { status: res.status, headers: res.headers, body: parsed } });
+  await world.evidence.json(`${m} ${pathText}`, { request: { method: m, url, headers: world.headers, body: filled }, response: { status: res.status, headers: res.headers, body: parsed } });
 }
 
 function response(world: CutoverWorld) {
@@ -48,6 +50,12 @@ function response(world: CutoverWorld) {
 function field(body: unknown, dotted: string): unknown {
   return dotted.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), body);
 }
+
+/** A header on every following request of the scenario (set again to change it), e.g. `every request carries the header "x-user-id": "ann"`. */
+Given('every request carries the header {string}: {string}', function (this: CutoverWorld, name: string, value: string) {
+  if (!/^[A-Za-z0-9-]+$/.test(name)) throw new Error(`"${name}" is not an HTTP header name (letters, digits and "-")`);
+  this.headers[name.toLowerCase()] = value;
+});
 
 /** One request to a Service, e.g. `I send GET "/health" to "tinyurl"`; `{name}` in the path is a remembered value. */
 When('I send {word} {string} to {string}', async function (this: CutoverWorld, method: string, pathText: string, service: string) {

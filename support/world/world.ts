@@ -8,6 +8,7 @@ import { PLATFORM_KINDS } from '../platform/platform.ts';
 import { timeScaleFromEnv } from '../manifests/duration.ts';
 import { VerificationSession } from '../scenario/session.ts';
 import type { LinkLedger } from '../integrity/links.ts';
+import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
 
 export const WorldParametersSchema = z.object({
   profile: z.string().default('default'),
@@ -43,6 +44,10 @@ export class CutoverWorld extends World<WorldParameters> {
   readonly remembered = new Map<string, string>();
   /** Short links created in the background, and the traffic run creating them. */
   links: { ledger: LinkLedger; writer: string } | undefined;
+  /** People editing one Docs document in browser pages. */
+  docs: { base: string; docId: string; owner: string; editors: DocsEditor[]; typing: TypingLoop | undefined } | undefined;
+  /** Headers every functional HTTP request of the scenario carries (e.g. the Docs user). */
+  readonly headers: Record<string, string> = {};
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options);

@@ -39,9 +39,14 @@ async function open(user: string, docId: string): Promise<void> {
   history.replaceState(null, '', `?user=${encodeURIComponent(user)}&doc=${encodeURIComponent(id)}`);
 
   let socket: WebSocket | undefined;
+  // A socket that is closing drops what is sent (and the browser logs an error);
+  // unacknowledged ops are re-sent on the next connection anyway.
+  const send = (ws: WebSocket | undefined, message: unknown) => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  };
   const client = new OtClient(
     crypto.randomUUID(),
-    (message) => socket?.send(JSON.stringify(message)),
+    (message) => send(socket, message),
     (content, op) => {
       const start = textType.transformPosition(strPosToUni(textarea.value, textarea.selectionStart), op);
       const end = textType.transformPosition(strPosToUni(textarea.value, textarea.selectionEnd), op);
@@ -60,7 +65,7 @@ async function open(user: string, docId: string): Promise<void> {
     ws.addEventListener('open', () => {
       socket = ws;
       backoff = 100;
-      client.connect((message) => ws.send(JSON.stringify(message)));
+      client.connect((message) => send(ws, message));
       textarea.disabled = false;
       showState(client, true);
     });

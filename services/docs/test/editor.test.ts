@@ -3,22 +3,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../../support/browser/chromium.ts';
 import { call, startTestService } from '../../common/testing.ts';
 import { docs } from '../app.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-// Debian's Chromium as root in a container, with nothing that calls home.
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const skip = !fs.existsSync(CHROMIUM) && process.env.CI !== 'true' ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : false;
 
 async function textOf(page: Page) {
@@ -31,7 +20,7 @@ test('two browser pages typing at once converge on the server text', { skip, tim
   const { id } = (await call(`${s.url}/api/documents`, { body: { title: 'Pair', content: '' }, headers: { 'x-user-id': 'ann' } })).json;
   await call(`${s.url}/api/documents/${id}/share`, { body: { user: 'bob', role: 'editor' }, headers: { 'x-user-id': 'ann' } });
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const open = async (user: string) => {
     const page = await browser.newPage();
