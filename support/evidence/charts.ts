@@ -26,15 +26,33 @@ async function render(spec: vl.TopLevelSpec): Promise<string> {
 
 const rel = (t: number, origin: number) => Math.round((t - origin) / 100) / 10;
 
+/**
+ * Events close in time share one label ("Promoted · SwitchService ·
+ * Completed"), so that labels never print over each other.
+ */
+export function mergeCloseMarks(marks: TimelineMark[], spanMs: number): TimelineMark[] {
+  const gap = Math.max(250, spanMs * 0.03);
+  const merged: TimelineMark[] = [];
+  for (const m of [...marks].sort((a, b) => a.at - b.at)) {
+    const last = merged[merged.length - 1];
+    if (last && m.at - last.at <= gap) {
+      if (!last.label.split(' · ').includes(m.label)) last.label += ` · ${m.label}`;
+    } else {
+      merged.push({ ...m });
+    }
+  }
+  return merged;
+}
+
 /** Rule lines with labels for rollout events, drawn over a time chart. */
-function markLayers(marks: TimelineMark[], origin: number): object[] {
+function markLayers(marks: TimelineMark[], origin: number, spanMs: number): object[] {
   if (marks.length === 0) return [];
-  const values = marks.map((m) => ({ s: rel(m.at, origin), label: m.label, kind: m.kind }));
+  const values = mergeCloseMarks(marks, spanMs).map((m) => ({ s: rel(m.at, origin), label: m.label, kind: m.kind }));
   return [
-    { data: { values }, mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.6 }, encoding: { x: { field: 's', type: 'quantitative' }, color: { field: 'kind', type: 'nominal', legend: null } } },
+    { data: { values }, mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.6, color: '#555' }, encoding: { x: { field: 's', type: 'quantitative' } } },
     {
       data: { values },
-      mark: { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -2, fontSize: 9 },
+      mark: { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -2, fontSize: 9, color: '#333' },
       encoding: { x: { field: 's', type: 'quantitative' }, y: { value: 2 }, text: { field: 'label' } },
     },
   ];
@@ -56,7 +74,7 @@ async function seriesChart(title: string, mark: 'line' | 'area', yTitle: string,
           color: { field: 'colour', type: 'nominal', title: null },
         },
       },
-      ...markLayers(marks, origin),
+      ...markLayers(marks, origin, (values.at(-1)?.s ?? 0) * 1000),
     ],
   } as vl.TopLevelSpec);
 }
@@ -84,17 +102,32 @@ export async function versionsChart(title: string, series: SeriesPoint[], marks:
   return seriesChart(title, 'area', 'requests per second', values, marks, origin);
 }
 
-/** Rollout events and analysis results on one time axis. */
+/**
+ * Rollout events and analysis results on one time axis, one row per event
+ * (in time order), so that no label covers another however close they are.
+ */
 export async function timelineChart(title: string, marks: TimelineMark[], origin: number): Promise<string> {
-  const values = marks.map((m) => ({ s: rel(m.at, origin), label: m.label, kind: m.kind }));
+  const sorted = [...marks].sort((a, b) => a.at - b.at);
+  const end = rel(sorted.at(-1)?.at ?? origin, origin);
+  // Labels go right of their point, or left of it in the last third (so they stay inside the chart).
+  const values = sorted.map((m, i) => ({ s: rel(m.at, origin), row: i, label: m.label, kind: m.kind, side: rel(m.at, origin) > end * 0.66 ? 'left' : 'right' }));
+  const x = { field: 's', type: 'quantitative', title: 'seconds since the scenario started' };
+  const y = { field: 'row', type: 'ordinal', axis: null };
+  const label = (side: 'left' | 'right') => ({
+    transform: [{ filter: `datum.side === '${side}'` }],
+    mark: { type: 'text', align: side === 'right' ? 'left' : 'right', dx: side === 'right' ? 7 : -7, fontSize: 10 },
+    encoding: { x, y, text: { field: 'label' } },
+  });
   return render({
     title,
     width: WIDTH,
-    height: Math.max(120, 22 * new Set(values.map((v) => v.kind)).size + 60),
+    height: Math.max(80, 16 * values.length),
     data: { values },
     layer: [
-      { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 's', type: 'quantitative', title: 'seconds since the scenario started' }, y: { field: 'kind', type: 'nominal', title: null }, color: { field: 'kind', type: 'nominal', legend: null } } },
-      { mark: { type: 'text', angle: 330, align: 'left', dx: 5, dy: -5, fontSize: 9 }, encoding: { x: { field: 's', type: 'quantitative' }, y: { field: 'kind', type: 'nominal' }, text: { field: 'label' } } },
+      { mark: { type: 'rule', opacity: 0.15 }, encoding: { y } },
+      { mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y, color: { field: 'kind', type: 'nominal', title: null } } },
+      label('right'),
+      label('left'),
     ],
   } as vl.TopLevelSpec);
 }
