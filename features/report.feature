@@ -1,0 +1,9 @@
+@epic:evidence @feature:report
+Feature: The report a release manager reads
+  A run's evidence is only as good as what its readers can see: the Allure
+  report, opened in a real browser, shows each scenario's verdict, what was
+  measured, and charts that draw.
+
+  Scenario: A breached SLO is shown with its measurement and charts
+    When the feature "support/world/test/fixtures/impossible.feature" is run and its Allure report is built
+    Then the report shows scenario "A latency no server can meet, on the built-in generator" as "failed" with "BREACHED: http_req_duration: p(95)<0.001 measured", and draws its charts
