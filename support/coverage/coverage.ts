@@ -2,10 +2,10 @@
 // summary that `npm run coverage -- <service>` writes, re-run first when it is
 // missing or older than the service's sources and tests, with the uncovered
 // lines and branches read from c8's per-file data.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { runBounded } from '../process/bounded.ts';
 
 export const COVERAGE_METRICS = ['lines', 'branches', 'functions', 'statements'] as const;
 export type CoverageMetric = (typeof COVERAGE_METRICS)[number];
@@ -68,40 +68,19 @@ export function coverageFreshness(service: string, root: string): { summaryFile:
   return sourcesAt > summaryAt ? { summaryFile, stale: true, reason: 'sources changed since the summary was written' } : { summaryFile, stale: false };
 }
 
-function runCoverage(service: string, options: CoverageOptions): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 15 * 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/coverage.ts', service], { cwd: options.root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const tail: string[] = [];
-    const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (line.trim() === '') continue;
-        tail.push(line);
-        if (/^coverage|^# (tests|pass|fail)/.test(line)) options.log?.(line);
-      }
-      if (tail.length > 40) tail.splice(0, tail.length - 40);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-      reject(new Error(`the tests of ${service} did not finish within ${Math.round(timeoutMs / 1000)} s under c8; last output:\n${tail.join('\n')}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      // Coverage from failing tests is no evidence: the step fails with the test output.
-      if (code === 0) resolve();
-      else reject(new Error(`the tests of ${service} failed under c8 (exit ${code}); last output:\n${tail.join('\n')}`));
-    });
+async function runCoverage(service: string, options: CoverageOptions): Promise<void> {
+  const r = await runBounded({
+    command: process.execPath,
+    args: ['--import', 'tsx', 'scripts/coverage.ts', service],
+    cwd: options.root,
+    timeoutMs: options.timeoutMs ?? 15 * 60_000,
+    what: `the tests of ${service} under c8`,
+    onLine: (line) => {
+      if (/^coverage|^# (tests|pass|fail)/.test(line)) options.log?.(line);
+    },
   });
+  // Coverage from failing tests is no evidence: the step fails with the test output.
+  if (r.status !== 0) throw new Error(`the tests of ${service} failed under c8 (exit ${r.status}); last output:\n${r.output.slice(-3000)}`);
 }
 
 /** Reads (and, when stale, first produces) the coverage of a service. */

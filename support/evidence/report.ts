@@ -1,41 +1,10 @@
 // A verification run as a release manager receives it: a feature run by
 // cucumber-js through cucumber.mjs with its reports in a folder of its own,
 // and the Allure HTML built from them (`npm run report`).
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runBounded, type ProcessOutcome } from '../process/bounded.ts';
 
-export interface ProcessOutcome {
-  status: number | null;
-  output: string;
-}
-
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, what: string): Promise<ProcessOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-200_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-      reject(new Error(`${what} did not finish within ${Math.round(timeoutMs / 1000)} s; last output:\n${output.slice(-3000)}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
-}
+const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, what: string) => runBounded({ command: process.execPath, args, cwd, env, timeoutMs, what });
 
 /** cucumber-js on a feature (optionally one scenario by name) with its reports in `reportsDir`; exit 1 (failed scenarios) is an outcome, not an error. */
 export function runFeature(root: string, feature: string, reportsDir: string, options: { name?: string; timeScale?: number; timeoutMs?: number } = {}): Promise<ProcessOutcome> {
