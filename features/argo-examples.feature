@@ -1,4 +1,4 @@
-@epic:deployments @feature:argo-examples @prd=comprehensive-deployment-system/phase-9
+@epic:deployments @feature:argo-examples
 Feature: Argo Rollouts' published examples run unchanged
   The manifests in k8s/examples are Argo Rollouts' own demo rollouts of
   argoproj/rollouts-demo (a colour per image tag): the getting-started canary,

@@ -1,4 +1,11 @@
-@epic:deployments @feature:blue-green @prd=comprehensive-deployment-system/phase-8
+@epic:deployments @feature:blue-green
+@prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/apply-blue-green-rollout-manifest-d5d7
+@prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/apply-active-service-manifest-3caf
+@prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/apply-preview-service-manifest-c92f
+@prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/verify-rollout-resource-is-created-434d
+@prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/deploy-initial-version-to-blue-environment-5ac3
+@prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/verify-blue-environment-health-checks-pass-79f1
+@prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/monitor-rollout-status-d013
 Feature: Blue-green release of TinyURL
   The new version (green) comes up behind tinyurl-preview while tinyurl, the
   active Service, keeps every request on the current one (blue). A smoke
@@ -10,6 +17,12 @@ Feature: Blue-green release of TinyURL
     Given the manifests "k8s/analysis" are applied
 
   @severity:critical
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/trigger-new-deployment-to-green-environment-0556
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/test-preview-service-endpoint-d1d8
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/verify-traffic-routing-to-preview-service-ffcd
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/test-manual-promotion-process-ab6d
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/verify-traffic-switches-to-green-environment-d06c
+  @prd=comprehensive-deployment-system/success-criteria/zero-downtime-deployments-b405
   Scenario: An operator verifies the preview, then switches 500 requests per second with none failing
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 500 requests per second are sent to "tinyurl" for the whole scenario with these requests:
@@ -40,6 +53,7 @@ Feature: Blue-green release of TinyURL
     Then "cutover/tinyurl:v2" served at most 0% of the requests during the whole scenario
     And the traffic met "http_req_failed: rate==0"
 
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/verify-scale-down-delay-works-correctly-c4b4
   Scenario: The preview is promoted on its own after 30 seconds, and blue honours its scale-down delay
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl-auto.yaml" is healthy at "cutover/tinyurl:v1"
     And 500 requests per second are sent to "tinyurl" for the whole scenario
@@ -52,6 +66,7 @@ Feature: Blue-green release of TinyURL
     And the traffic during the whole scenario never went 1 second without a successful answer
 
   @severity:critical
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/test-rollback-to-blue-environment-274e
   Scenario: A switched release is rolled back to blue at once, while blue is still up
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 500 requests per second are sent to "tinyurl" for the whole scenario

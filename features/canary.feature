@@ -1,4 +1,11 @@
-@epic:deployments @feature:canary @prd=comprehensive-deployment-system/phase-9
+@epic:deployments @feature:canary
+@prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/create-prometheus-analysis-templates-f193
+@prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/configure-success-rate-analysis-7cf9
+@prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/configure-error-rate-analysis-9a98
+@prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/configure-latency-analysis-9379
+@prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/apply-canary-rollout-manifest-f172
+@prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/verify-rollout-resource-is-created-434d
+@prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/deploy-initial-stable-version-4670
 Feature: Canary release of TinyURL
   A new TinyURL version takes 10%, 25%, 50% and 75% of the traffic, two
   minutes at each weight (scaled by the profile's time scale), while
@@ -15,6 +22,18 @@ Feature: Canary release of TinyURL
     And short links are created in "tinyurl" at 20 requests per second for the whole scenario
 
   @severity:critical
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/trigger-canary-deployment-c03a
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/monitor-10-traffic-phase-2min-pause-c928
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/verify-prometheus-metrics-collection-8a31
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/monitor-analysis-template-execution-5f22
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/verify-automatic-progression-to-25-1971
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/monitor-25-traffic-phase-47ce
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/verify-automatic-progression-to-50-fa79
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/monitor-50-traffic-phase-d266
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/verify-automatic-progression-to-75-4af2
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/monitor-75-traffic-phase-ecf7
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/verify-final-promotion-to-100-cb40
+  @prd=comprehensive-deployment-system/success-criteria/successful-blue-green-and-canary-rollouts-0698
   Scenario: A healthy canary is promoted step by step
     When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
     Then rollout "tinyurl" is "Healthy" within 12 minutes
@@ -27,6 +46,8 @@ Feature: Canary release of TinyURL
     And every short link created during the scenario still resolves
 
   @severity:critical
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/test-automated-rollback-on-metric-failure-01b2
+  @prd=comprehensive-deployment-system/success-criteria/automated-rollback-on-failure-734b
   Scenario Outline: A canary that fails its <analysis> analysis is rolled back
     When the image of rollout "tinyurl" is set to "<image>"
     Then rollout "tinyurl" is "Degraded" within 3 minutes

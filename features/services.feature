@@ -4,7 +4,11 @@ Feature: The services under test, through the router
   router, with the PRD's latency targets (p95 under 50, 100 and 200 ms), and
   Docs collaboration in real browser pages.
 
-  @feature:tinyurl @prd=comprehensive-deployment-system/phase-5
+  @feature:tinyurl
+  @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/test-service-endpoint-locally-72bf
+  @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/run-integration-tests-against-deployed-service-e9c2
+  @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/verify-pods-are-running-and-healthy-c686
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-integration-tests-for-tinyurl-f623
   Rule: TinyURL shortens, redirects and counts
 
     Background:
@@ -32,6 +36,8 @@ Feature: The services under test, through the router
     # The PRD's 1000 req/s is measured against the service itself by `npm run bench -- services`:
     # through the router, with generator, router and freshly started replicas sharing 2 cores, p95 was
     # 1.8 s at 1000 and 64 ms at 500 over the fast profile's 3 seconds.
+    @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/verify-response-time-50ms-c8b7
+    @prd=comprehensive-deployment-system/performance-targets/tinyurl-response-time-50ms-8ce3
     Scenario: TinyURL meets its PRD latency target at 200 requests per second through the router
       When 200 requests per second are sent to "tinyurl" for 30 seconds with these requests:
         | method | path    | status |
@@ -39,12 +45,17 @@ Feature: The services under test, through the router
         | GET    | /       | 200    |
       Then the traffic met "http_req_duration: p(95)<50" and "http_req_failed: rate<0.001"
 
-  @feature:newsfeed @prd=comprehensive-deployment-system/phase-6
+  @feature:newsfeed
+  @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/test-service-endpoint-locally-72bf
+  @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/run-integration-tests-against-deployed-service-e9c2
+  @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/verify-pods-are-running-and-healthy-c686
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-integration-tests-for-newsfeed-2a35
   Rule: Newsfeed ranks articles, counts likes and recommends
 
     Background:
       Given the rollout "newsfeed" from "k8s/blue-green/newsfeed.yaml" is healthy at "cutover/newsfeed:v1"
 
+    @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/configure-rss-feed-sources-a62b
     Scenario: The feed has the configured source's articles, a like is counted, recommendations leave it out
       When I send POST "/api/sources/poll" to "newsfeed"
       Then the response status is 200
@@ -64,13 +75,19 @@ Feature: The services under test, through the router
       Then the response status is 200
       And the response field "user" is "ann"
 
+    @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/verify-response-time-100ms-3754
+    @prd=comprehensive-deployment-system/performance-targets/newsfeed-response-time-100ms-1b85
     Scenario: Newsfeed meets its PRD latency target at 500 requests per second through the router
       When 500 requests per second are sent to "newsfeed" for 30 seconds with these requests:
         | method | path                                | status |
         | GET    | /api/newsfeed?user=reader&limit=20  | 200    |
       Then the traffic met "http_req_duration: p(95)<100" and "http_req_failed: rate<0.001"
 
-  @feature:docs @prd=comprehensive-deployment-system/phase-7
+  @feature:docs
+  @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/test-service-endpoint-locally-72bf
+  @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/run-integration-tests-against-deployed-service-e9c2
+  @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/verify-pods-are-running-and-healthy-c686
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-integration-tests-for-google-docs-1d19
   Rule: Docs keeps every edit, across a blue-green switch too
 
     Background:
@@ -101,6 +118,8 @@ Feature: The services under test, through the router
         """
       Then the response status is 403
 
+    @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/verify-response-time-200ms-1480
+    @prd=comprehensive-deployment-system/performance-targets/google-docs-response-time-200ms-e4f8
     Scenario: Docs meets its PRD latency target at 100 requests per second through the router
       When 100 requests per second are sent to "docs" for 30 seconds with these requests:
         | method | path    | status |
@@ -109,6 +128,8 @@ Feature: The services under test, through the router
       Then the traffic met "http_req_duration: p(95)<200" and "http_req_failed: rate<0.001"
 
     @severity:critical
+    @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/test-websocket-collaboration-features-dca6
+    @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/test-operational-transforms-correctness-37c1
     Scenario: Two people edit in real browsers across a blue-green switch, and no edit is lost
       Given "ann" and "bob" edit one document in the Docs editor of "docs"
       When they keep typing
@@ -122,14 +143,28 @@ Feature: The services under test, through the router
       Then both editors show the document's text within 15 seconds, with every typed word in it exactly once
       And each editor reconnected at least once
 
-  @epic:quality @feature:coverage @prd=comprehensive-deployment-system/phase-13
+  @epic:quality @feature:coverage
+  @prd=comprehensive-deployment-system/success-criteria/100-test-coverage-across-all-services-72e3
+  @prd=comprehensive-deployment-system/performance-targets/test-coverage-100-fd73
   Rule: Each service's own tests cover every line and branch
 
     Scenario Outline: The tests of <service> cover every line and branch
       Then the test coverage of service "<service>" is at least 100% of lines and branches
 
-      Examples:
+      @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/verify-100-test-coverage-4f06
+      @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/verify-100-coverage-for-tinyurl-073b
+      Examples: TinyURL
+        | service |
+        | tinyurl |
+
+      @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/verify-100-test-coverage-4f06
+      @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/verify-100-coverage-for-newsfeed-1485
+      Examples: Newsfeed
         | service  |
-        | tinyurl  |
         | newsfeed |
-        | docs     |
+
+      @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/verify-100-test-coverage-4f06
+      @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/verify-100-coverage-for-google-docs-a7d5
+      Examples: Docs
+        | service |
+        | docs    |

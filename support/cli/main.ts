@@ -2,6 +2,7 @@
 //   cutover up <manifests...>                 run them here, with a live status view and a control API
 //   cutover rollout <action> <name> [...]      talk to the running `cutover up`
 //   cutover lint <manifests...> [--strict]     validate without running
+//   cutover prd coverage|scaffold ...          PRD items against the features' @prd= tags
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
@@ -10,6 +11,8 @@ import { LocalPlatform } from '../platform/local/platform.ts';
 import type { RolloutStatus } from '../rollout/controller.ts';
 import { STATE_FILE, callControl, findControlUrl, platformView, startControlServer, type PlatformView } from './control.ts';
 import { lintManifests } from './lint.ts';
+import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../prd/coverage.ts';
+import { loadPrds } from '../prd/parse.ts';
 import { platformLines, rolloutLines } from './view.ts';
 
 const USAGE = `usage:
@@ -26,7 +29,18 @@ const USAGE = `usage:
   cutover rollout list
       These talk to the \`cutover up\` started in this directory (or --control <url>).
   cutover lint <manifests...> [--strict]
-      Validates manifests; exits 1 on errors (and on warnings with --strict).`;
+      Validates manifests; exits 1 on errors (and on warnings with --strict).
+  cutover prd coverage --prd <dir-or-files> [--features <dir>] [--json] [--allow-missing]
+      Every checklist item, task line and requirement-table row of the PRDs against the
+      @prd=<id> tags of the features (default features/): automated, manual (@manual),
+      not applicable (@not-applicable) or missing. Exits 1 if an item is missing or a tag
+      names no item (--allow-missing: only on such tags). --prd takes a folder or
+      comma-separated files.
+  cutover prd scaffold --prd <dir-or-files> [--features <dir>] --out <dir>
+      Writes @wip feature skeletons for the missing items (one file per document);
+      never overwrites a file.
+  cutover prd items --prd <dir-or-files> [--json]
+      Lists every item with its id (what @prd= tags name).`;
 
 class UsageError extends Error {}
 
@@ -200,13 +214,46 @@ function lint(args: Parsed): number {
   return failed ? 1 : 0;
 }
 
+function prd(args: Parsed): number {
+  const [action] = args.positional;
+  const prdFlag = args.flags.get('prd');
+  if (typeof prdFlag !== 'string') throw new UsageError('prd needs --prd <folder or comma-separated files> (CI passes ../shared/prd)');
+  const documents = loadPrds(prdFlag.split(',').map((p) => p.trim()).filter(Boolean));
+  const json = args.flags.has('json');
+  if (action === 'items') {
+    const items = documents.flatMap((d) => d.items);
+    if (json) console.log(JSON.stringify(items, null, 2));
+    else for (const i of items) console.log(`${i.id}${i.sameAs ? ` = ${i.sameAs}` : ''}\t${path.basename(i.file)}:${i.line}\t${i.text}`);
+    return 0;
+  }
+  if (action !== 'coverage' && action !== 'scaffold') throw new UsageError(`unknown prd action "${action ?? ''}": expected coverage, scaffold or items`);
+  const featuresFlag = args.flags.get('features');
+  const result = prdCoverage(documents, scanFeatures([typeof featuresFlag === 'string' ? featuresFlag : 'features']));
+  if (action === 'scaffold') {
+    const out = args.flags.get('out');
+    if (typeof out !== 'string') throw new UsageError('prd scaffold needs --out <dir> (e.g. features/prd)');
+    const { written, skipped } = scaffoldMissing(result, documents, out);
+    for (const f of written) console.log(`wrote ${f}`);
+    for (const f of skipped) console.log(`kept ${f} (exists; not overwritten)`);
+    return 0;
+  }
+  if (json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(coverageTable(result));
+    for (const u of result.unknown) console.error(`error: ${u.file}:${u.line}: ${u.tag} names no PRD item${u.suggestions.length ? `; items there: ${u.suggestions.join(', ')}` : ''}`);
+  }
+  // --allow-missing: while items are still being written, only tags that name nothing fail.
+  return (result.totals.missing > 0 && !args.flags.has('allow-missing')) || result.unknown.length > 0 ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    const args = parseArgs(rest, ['port', 'container', 'to-revision', 'timeout', 'control']);
+    const args = parseArgs(rest, ['port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out']);
     if (command === 'up') return await up(args);
     if (command === 'rollout') return await rollout(args);
     if (command === 'lint') return lint(args);
+    if (command === 'prd') return prd(args);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;

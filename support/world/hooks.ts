@@ -5,6 +5,9 @@
 import 'allure-cucumberjs';
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, Status } from '@cucumber/cucumber';
 import * as allure from 'allure-js-commons';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { prdIndex } from '../prd/parse.ts';
 import type { VerificationSession } from '../scenario/session.ts';
 import type { CutoverWorld } from './world.ts';
 
@@ -28,8 +31,18 @@ BeforeAll(function () {
   process.once('SIGTERM', () => void stopAll('SIGTERM'));
 });
 
-Before(async function (this: CutoverWorld) {
+/** Where @prd= tags point (the issue tracker's CI passes ../shared/prd). */
+const PRD_DIR = path.resolve(process.env.CUTOVER_PRD_DIR ?? '../shared/prd');
+
+Before(async function (this: CutoverWorld, { pickle }) {
   live.add(this.session);
+  // Links to the requirements the scenario proves, from its tags at every level
+  // (allure-cucumberjs reads only Feature and Scenario tags), named by the item's text.
+  for (const tag of pickle.tags.filter((t) => t.name.startsWith('@prd='))) {
+    const id = tag.name.slice('@prd='.length);
+    const item = prdIndex(PRD_DIR).get(id);
+    await allure.link(item ? `${pathToFileURL(item.file).href}#L${item.line}` : `${pathToFileURL(PRD_DIR).href}/${id.split('/')[0]}.md`, item ? `${item.text} (${id})` : id, 'prd');
+  }
   await allure.parameter('platform', this.settings.platform, { excluded: true });
   await allure.parameter('time scale', String(this.settings.timeScale), { excluded: true });
   await this.evidence.evidence('scenario context', { cutover: 'context', platform: this.settings.platform, timeScale: this.settings.timeScale });
