@@ -70,6 +70,16 @@ export const ScenarioSummarySchema = z.object({
 });
 export type ScenarioSummary = z.infer<typeof ScenarioSummarySchema>;
 
+const PrdCountsShape = {
+  items: z.number(),
+  automated: z.number(),
+  manual: z.number(),
+  notApplicable: z.number(),
+  missing: z.number(),
+  provenInRun: z.number(),
+  failedInRun: z.number(),
+};
+
 export const RunSummarySchema = z.object({
   schemaVersion: z.literal(1),
   startedAt: z.string(),
@@ -81,6 +91,14 @@ export const RunSummarySchema = z.object({
   gitCommit: z.string().optional(),
   counts: z.object({ scenarios: z.number(), passed: z.number(), failed: z.number(), other: z.number() }),
   scenarios: z.array(ScenarioSummarySchema),
+  /** PRD coverage: the features' (automated/manual/n-a/missing) and this run's (proven, failed), per document. */
+  prd: z
+    .object({
+      dir: z.string(),
+      documents: z.array(z.object({ document: z.string(), title: z.string(), ...PrdCountsShape })),
+      totals: z.object(PrdCountsShape),
+    })
+    .optional(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
@@ -124,6 +142,7 @@ export function summariseRun(input: {
   gitCommit?: string;
   scenarios: Omit<ScenarioSummary, 'slos' | 'assertions' | 'rollouts' | 'platform' | 'timeScale' | 'failureKind'>[];
   evidence: Map<string, Evidence[]>;
+  prd?: RunSummary['prd'];
 }): RunSummary {
   const scenarios = input.scenarios.map((s): ScenarioSummary => {
     const ev = input.evidence.get(s.id) ?? [];
@@ -154,5 +173,6 @@ export function summariseRun(input: {
     ...(input.gitCommit ? { gitCommit: input.gitCommit } : {}),
     counts: { scenarios: scenarios.length, passed, failed, other: scenarios.length - passed - failed },
     scenarios,
+    ...(input.prd ? { prd: input.prd } : {}),
   });
 }

@@ -175,3 +175,43 @@ export function scaffoldMissing(result: CoverageResult, documents: PrdDocument[]
   }
   return { written, skipped };
 }
+
+export interface RunPrdDocument {
+  document: string;
+  title: string;
+  /** Items counted (embedded copies excluded). */
+  items: number;
+  /** Settled by the features, whether or not this run ran them. */
+  automated: number;
+  manual: number;
+  notApplicable: number;
+  missing: number;
+  /** Items a scenario of this run proved (it passed). */
+  provenInRun: number;
+  /** Items whose scenarios in this run all failed. */
+  failedInRun: number;
+}
+
+/**
+ * PRD coverage for a run summary: the features' coverage per document, and
+ * what this run's scenarios (by their @prd ids and verdicts) proved.
+ */
+export function runPrdCoverage(result: CoverageResult, documents: PrdDocument[], scenarios: { prd: string[]; status: string }[]): { documents: RunPrdDocument[]; totals: Omit<RunPrdDocument, 'document' | 'title'> } {
+  const all = new Map(documents.flatMap((d) => d.items.map((i) => [i.id, i] as const)));
+  const original = (id: string) => all.get(id)?.sameAs ?? id;
+  const passed = new Set(scenarios.filter((s) => s.status === 'passed').flatMap((s) => s.prd.map(original)));
+  const failed = new Set(scenarios.filter((s) => s.status === 'failed').flatMap((s) => s.prd.map(original)));
+  const row = (items: ItemCoverage[]) => ({
+    items: items.length,
+    automated: items.filter((c) => c.state === 'automated').length,
+    manual: items.filter((c) => c.state === 'manual').length,
+    notApplicable: items.filter((c) => c.state === 'not-applicable').length,
+    missing: items.filter((c) => c.state === 'missing').length,
+    provenInRun: items.filter((c) => passed.has(c.item.id)).length,
+    failedInRun: items.filter((c) => failed.has(c.item.id) && !passed.has(c.item.id)).length,
+  });
+  return {
+    documents: documents.map((d) => ({ document: d.name, title: d.title, ...row(result.items.filter((c) => c.item.document === d.name)) })),
+    totals: row(result.items),
+  };
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../coverage.ts';
+import { coverageTable, prdCoverage, runPrdCoverage, scaffoldMissing, scanFeatures } from '../coverage.ts';
 import { loadPrds, ownItems, parsePrd, sectionSlug } from '../parse.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -114,4 +114,23 @@ Feature: A
   const again = scaffoldMissing(result, docs, out);
   assert.deepEqual(again.written, []);
   assert.equal(again.skipped.length, 2);
+});
+
+test('run coverage: items a passed scenario proved, and items whose scenarios all failed, per document', () => {
+  const docs = loadPrds([FIXTURES]);
+  const base = docs.find((d) => d.name === 'base');
+  const [zero, rollback] = base?.items.map((i) => i.id) ?? [];
+  const copyOfTests = docs.find((d) => d.name === 'embedding')?.items[4]?.id as string;
+  const scenarios = [
+    { tags: [`@prd=${zero}`], status: 'passed' },
+    { tags: [`@prd=${rollback}`], status: 'failed' },
+    { tags: [`@prd=${copyOfTests}`, `@prd=${rollback}`], status: 'passed' },
+  ];
+  const result = prdCoverage(docs, scenarios.map((s, i) => ({ file: 'x.feature', line: i, name: `s${i}`, tags: s.tags })));
+  const run = runPrdCoverage(result, docs, scenarios.map((s) => ({ prd: s.tags.map((t) => t.slice(5)), status: s.status })));
+  const row = run.documents.find((d) => d.document === 'base');
+  assert.equal(row?.provenInRun, 3, 'zero, rollback (passed once) and tests (through its embedded copy)');
+  assert.equal(row?.failedInRun, 0, 'a failure does not count when another scenario proved the item');
+  assert.equal(run.totals.items, result.items.length);
+  assert.equal(run.totals.automated, 3);
 });

@@ -1,11 +1,15 @@
 // A Cucumber formatter that writes reports/run-summary.json: every scenario
 // with its verdict, SLO measurements, rollout and rollback durations and PRD
-// ids. It runs in the main process and reads the evidence the steps attached,
+// ids, and the PRD coverage (the features', and what this run proved). It runs in the main process and reads the evidence the steps attached,
 // so it sees every scenario under --parallel too.
 import { execFileSync } from 'node:child_process';
 import { Formatter, type IFormatterOptions } from '@cucumber/cucumber';
 import type { FeatureChild, RuleChild } from '@cucumber/messages';
-import { parseEvidence, summariseRun, type Evidence, type ScenarioSummary } from '../../evidence/summary.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEvidence, summariseRun, type Evidence, type RunSummary, type ScenarioSummary } from '../../evidence/summary.ts';
+import { prdCoverage, runPrdCoverage, scanFeatures } from '../../prd/coverage.ts';
+import { loadPrds } from '../../prd/parse.ts';
 
 const STATUS: Record<string, ScenarioSummary['status']> = {
   PASSED: 'passed',
@@ -70,6 +74,7 @@ export default class RunSummaryFormatter extends Formatter {
         };
       });
     const summary = summariseRun({
+      ...prdSection(scenarios),
       startedAt: this.startedAt,
       finishedAt: new Date().toISOString(),
       ...(process.env.CUTOVER_PROFILE ? { profile: process.env.CUTOVER_PROFILE } : {}),
@@ -78,6 +83,24 @@ export default class RunSummaryFormatter extends Formatter {
       evidence,
     });
     this.log(`${JSON.stringify(summary, null, 2)}\n`);
+  }
+}
+
+/**
+ * PRD coverage for the summary, when the PRDs are there (CUTOVER_PRD_DIR,
+ * default ../shared/prd): the features' coverage and what this run proved.
+ * Unreadable PRDs or features leave the section out with a warning, never the summary.
+ */
+function prdSection(scenarios: { prd: string[]; status: string }[]): { prd?: RunSummary['prd'] } {
+  const dir = path.resolve(process.env.CUTOVER_PRD_DIR ?? '../shared/prd');
+  if (!fs.existsSync(dir)) return {};
+  try {
+    const documents = loadPrds([dir]);
+    const coverage = prdCoverage(documents, scanFeatures(['features']));
+    return { prd: { dir, ...runPrdCoverage(coverage, documents, scenarios) } };
+  } catch (err) {
+    process.stderr.write(`cutover: run summary without PRD coverage: ${(err as Error).message}\n`);
+    return {};
   }
 }
 

@@ -48,6 +48,12 @@ test('an impossible expectation fails with what was measured, on both load engin
   assert.ok(slo && !slo.passed && slo.measured > 0.001 && slo.engine === 'cutover', JSON.stringify(slo));
   assert.equal(k6?.failureKind, 'slo-breach');
   assert.ok(k6?.slos.length === 1 && k6.slos[0]?.passed === false, JSON.stringify(k6?.slos));
+  // The PRD coverage of the features, and what this run proved (nothing: the fixture has no @prd tags).
+  if (fs.existsSync(path.join(ROOT, '..', 'shared', 'prd'))) {
+    assert.ok(summary.prd && summary.prd.totals.items > 0 && summary.prd.totals.automated > 0, JSON.stringify(summary.prd?.totals));
+    assert.equal(summary.prd.totals.provenInRun, 0);
+    assert.ok(summary.prd.documents.some((d) => d.document === 'comprehensive-deployment-system'));
+  }
   // Allure results were written, with the charts.
   const results = fs.readdirSync(path.join(reports, 'allure-results'));
   assert.ok(results.some((f) => f.endsWith('-result.json')));
