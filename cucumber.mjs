@@ -17,26 +17,16 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { allureCategories } = await import('./support/evidence/summary.ts');
+const { toolVersion } = await import('./support/toolchain/tools.ts');
 if (!/--import[= ]tsx\b/.test(process.env.NODE_OPTIONS ?? '')) {
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim();
 }
 
-/** A tool's version from its own output (stdout or stderr), for the report's environment. */
-const version = (cmd, args, pattern) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
-  if (r.error || r.status !== 0) return 'not installed';
-  return pattern.exec(`${r.stdout}\n${r.stderr}`)?.[1] ?? 'unknown';
-};
-
 let toolVersions;
 const tools = () =>
   (toolVersions ??= {
-    node: process.version,
-    java: version('java', ['-version'], /version "([^"]+)"/),
-    prometheus: version(process.env.CUTOVER_PROMETHEUS_BIN ?? '/usr/bin/prometheus', ['--version'], /version (\S+)/),
-    chromium: version(process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', ['--version'], /Chromium (\S+)/),
-    k6: version(process.env.K6_BIN ?? 'k6', ['version'], /k6 v?(\S+)/),
-    git_commit: version('git', ['rev-parse', '--short', 'HEAD'], /(\S+)/),
+    ...Object.fromEntries(['node', 'java', 'prometheus', 'chromium', 'k6'].map((t) => [t, toolVersion(t) ?? 'not installed'])),
+    git_commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || 'unknown',
   });
 
 // Where reports go (tests of the framework itself point this elsewhere).

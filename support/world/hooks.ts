@@ -36,6 +36,7 @@ const PRD_DIR = path.resolve(process.env.CUTOVER_PRD_DIR ?? '../shared/prd');
 
 Before(async function (this: CutoverWorld, { pickle }) {
   live.add(this.session);
+  this.tags = pickle.tags.map((t) => t.name);
   // Links to the requirements the scenario proves, from its tags at every level
   // (allure-cucumberjs reads only Feature and Scenario tags), named by the item's text.
   for (const tag of pickle.tags.filter((t) => t.name.startsWith('@prd='))) {

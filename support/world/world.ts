@@ -46,6 +46,8 @@ export class CutoverWorld extends World<WorldParameters> {
   links: { ledger: LinkLedger; writer: string } | undefined;
   /** People editing one Docs document in browser pages. */
   docs: { base: string; docId: string; owner: string; editors: DocsEditor[]; typing: TypingLoop | undefined } | undefined;
+  /** The scenario's tags at every level (set before its first step). */
+  tags: string[] = [];
   /** Headers every functional HTTP request of the scenario carries (e.g. the Docs user). */
   readonly headers: Record<string, string> = {};
 

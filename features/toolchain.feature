@@ -1,0 +1,36 @@
+@epic:environment @feature:toolchain
+Feature: The machine a verification runs on
+  The PRD's environment checks ("verify Python 3.11+", "install Redis locally")
+  mean, for this project, the tools cutover itself runs on: Node for the
+  framework and services, Java for Allure, Debian's Chromium for the browser
+  steps, Redis for TinyURL's cache, Prometheus for analysis. Docker, kind,
+  kubectl and Terraform belong to the Docker and Kubernetes platforms and are
+  checked there.
+
+  @prd=comprehensive-deployment-system/phase-1-development-environment-setup/verify-python-3-11-installation-ccc7
+  @prd=comprehensive-deployment-system/phase-1-development-environment-setup/install-redis-server-locally-2b17
+  @prd=comprehensive-deployment-system/phase-1-development-environment-setup/verify-all-prerequisite-tools-are-working-4651
+  Scenario: The tools of the local platform are installed and answer their versions
+    Then these tools are installed:
+      | tool         | at least |
+      | node         | 20.0     |
+      | npm          | 10.0     |
+      | java         | 11       |
+      | chromium     | 120      |
+      | redis-server | 6.0      |
+      | prometheus   | 2.30     |
+      | git          | 2.30     |
+
+  @prd=comprehensive-deployment-system/phase-1-development-environment-setup/clone-repository-and-verify-directory-structure-6d8e
+  Scenario: A checkout has the project's layout
+    Then the project has these files and folders:
+      | package.json  |
+      | tsconfig.json |
+      | cucumber.mjs  |
+      | features/     |
+      | steps/        |
+      | support/      |
+      | services/     |
+      | k8s/          |
+      | bench/        |
+      | docs/steps.md |
