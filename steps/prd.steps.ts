@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Then, When } from '@cucumber/cucumber';
+import { readAttestation } from '../support/prd/attestation.ts';
 import { loadPrds, parsePrd, type PrdDocument } from '../support/prd/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
@@ -76,5 +77,15 @@ Then('it does not apply here, because:', async function (this: CutoverWorld, rea
   const specific = reason.trim().length >= 40;
   await this.evidence.verify('not applicable', tagged && specific, { expected: '@not-applicable and a specific reason', measured: { tagged, reason: reason.trim() } }, () =>
     !tagged ? 'a scenario that says it does not apply must be tagged @not-applicable' : 'the reason must say specifically why (at least a sentence)',
+  );
+});
+
+/** A @manual item: an attestation under attestations/ must name the scenario's @prd items, with who, when and an evidence link. */
+Then('the attestation {string} is on file', async function (this: CutoverWorld, name: string) {
+  const attestation = readAttestation(path.resolve('attestations'), name);
+  const wanted = this.tags.filter((t) => t.startsWith('@prd=')).map((t) => t.slice('@prd='.length));
+  const unattested = wanted.filter((id) => !attestation.items.includes(id));
+  await this.evidence.verify(`attestation ${name}`, this.tags.includes('@manual') && unattested.length === 0, { expected: { tag: '@manual', items: wanted }, measured: attestation }, () =>
+    !this.tags.includes('@manual') ? 'a scenario settled by an attestation must be tagged @manual' : `${attestation.file} does not name ${unattested.join(', ')}`,
   );
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { coverageTable, prdCoverage, runPrdCoverage, scaffoldMissing, scanFeatures } from '../coverage.ts';
+import { readAttestation } from '../attestation.ts';
 import { loadPrds, ownItems, parsePrd, sectionSlug } from '../parse.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -133,4 +134,16 @@ test('run coverage: items a passed scenario proved, and items whose scenarios al
   assert.equal(row?.failedInRun, 0, 'a failure does not count when another scenario proved the item');
   assert.equal(run.totals.items, result.items.length);
   assert.equal(run.totals.automated, 3);
+});
+
+test('attestations: who, when and an evidence link for named items; a malformed or missing one says what is wrong', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-attest-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'security-sign-off.yaml'), 'items: [comprehensive-deployment-system/phase-14-production-readiness/obtain-security-sign-off-0000]\nwho: Dana Reyes (security lead)\nwhen: 2026-11-20\nevidence: https://tickets.example/SEC-42\n');
+  const a = readAttestation(dir, 'security-sign-off');
+  assert.equal(a.who, 'Dana Reyes (security lead)');
+  fs.writeFileSync(path.join(dir, 'bad.yaml'), 'items: []\nwho: x\nwhen: last week\nevidence: somewhere\n');
+  assert.throws(() => readAttestation(dir, 'bad'), (err: Error) => /bad\.yaml: items: .*; who: the name .*; when: a date, YYYY-MM-DD; evidence: a link to the evidence/.test(err.message));
+  assert.throws(() => readAttestation(dir, 'training'), /no attestation .*training\.yaml: this item needs a person's attestation/);
+  assert.throws(() => readAttestation(dir, '../etc'), /not an attestation name/);
 });

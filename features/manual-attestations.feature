@@ -1,0 +1,23 @@
+@epic:sign-off @feature:attestations @manual
+Feature: Requirements only a person can settle
+  Sign-offs, reviews and trainings are not measured: a person attests them in
+  attestations/<name>.yaml (items, who, when, evidence link). Until then these
+  scenarios fail, and the release is not signed off. CI does not run them;
+  the nightly run and `npx cutover signoff` do.
+
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/obtain-security-sign-off-94df
+  Scenario: Security has signed off
+    Then the attestation "security-sign-off" is on file
+
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/obtain-operational-sign-off-81e4
+  Scenario: Operations has signed off
+    Then the attestation "operational-sign-off" is on file
+
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/conduct-production-readiness-review-7262
+  Scenario: A production readiness review was held
+    Then the attestation "production-readiness-review" is on file
+
+  @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/conduct-team-training-sessions-2815
+  @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/create-video-tutorials-for-key-workflows-725c
+  Scenario: The team was trained on the key workflows, with recordings
+    Then the attestation "team-training" is on file
