@@ -4,14 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Then, When } from '@cucumber/cucumber';
 import { readAttestation } from '../support/prd/attestation.ts';
-import { loadPrds, parsePrd, type PrdDocument } from '../support/prd/parse.ts';
+import { defaultPrdDir, loadPrds, parsePrd, type PrdDocument } from '../support/prd/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
-const prdDir = () => path.resolve(process.env.CUTOVER_PRD_DIR ?? '../shared/prd');
-const read = new WeakMap<CutoverWorld, PrdDocument[]>();
-
 function documents(world: CutoverWorld): PrdDocument[] {
-  const docs = read.get(world);
+  const docs = world.prds;
   if (docs === undefined) throw new Error('no PRD was read in this scenario: add "When the PRDs are read" first');
   return docs;
 }
@@ -24,7 +21,7 @@ function documentNamed(world: CutoverWorld, name: string): PrdDocument {
 
 /** Reads every PRD of CUTOVER_PRD_DIR (default ../shared/prd), linking embedded copies and task lines. */
 When('the PRDs are read', function (this: CutoverWorld) {
-  read.set(this, loadPrds([prdDir()]));
+  this.prds = loadPrds([defaultPrdDir()]);
 });
 
 /** A document yields items, each with an id no other item has. */

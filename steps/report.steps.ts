@@ -10,7 +10,7 @@ import { buildReport, runFeature } from '../support/evidence/report.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 function reportOf(world: CutoverWorld): string {
-  const dir = world.remembered.get('report');
+  const dir = world.reportDir;
   if (dir === undefined) throw new Error('no report was built in this scenario: add "When the feature ... is run and its Allure report is built" first');
   return dir;
 }
@@ -23,7 +23,7 @@ When('the feature {string} is run and its Allure report is built', async functio
   this.progress(`running ${feature} with its reports in ${reports}`);
   const run = await runFeature(process.cwd(), feature, reports, { timeScale: this.settings.timeScale });
   if (run.status !== 0 && run.status !== 1) throw new Error(`cucumber-js ${feature} exited ${run.status}:\n${run.output.slice(-3000)}`);
-  this.remembered.set('report', await buildReport(process.cwd(), reports));
+  this.reportDir = await buildReport(process.cwd(), reports);
 });
 
 /** Opens the scenario's page in Chromium: it must show the text and its status, and every SVG chart must be drawn (a screenshot is attached). */

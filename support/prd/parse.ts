@@ -194,6 +194,9 @@ export function loadPrds(paths: string[]): PrdDocument[] {
 /** Items that count: everything not linked to another item. */
 export const ownItems = (documents: PrdDocument[]) => documents.flatMap((d) => d.items.filter((i) => i.sameAs === undefined));
 
+/** Where the PRDs are: CUTOVER_PRD_DIR, or ../shared/prd beside the project (as CI lays it out). */
+export const defaultPrdDir = (): string => path.resolve(process.env.CUTOVER_PRD_DIR ?? '../shared/prd');
+
 const indexes = new Map<string, Map<string, PrdItem>>();
 
 /** Every item of the PRDs in a folder by id (read once per process); empty when the folder is absent. */

@@ -263,18 +263,18 @@ export class VerificationSession {
     return marks.sort((a, b) => a.at - b.at);
   }
 
-  /** Charts and summaries of what happened; called at the end of every scenario. */
   /**
-   * Stops the traffic, attaches charts, traffic summaries and the rollout's
-   * outcome; then fails if any traffic did not keep its rate, since the
-   * scenario's claims ("500 requests per second") would not hold.
+   * Called at the end of every scenario. Stops the traffic, attaches charts,
+   * traffic summaries and the rollout's outcome; then fails if any traffic did
+   * not keep its rate, since the scenario's claims ("500 requests per second")
+   * would not hold.
    */
   async recordOutcome(): Promise<void> {
     await Promise.all(this.trafficHistory.map((run) => run.stop().catch(() => undefined)));
     const marks = this.timelineMarks();
     const rateProblems: string[] = [];
     for (const run of this.trafficHistory) {
-      const problem = run.rateProblem(run.result);
+      const problem = run.rateProblem();
       if (problem) rateProblems.push(problem);
       const to = run.stoppedAt ?? Date.now();
       const series = run.recording.series({ name: 'scenario', from: run.startedAt, to });

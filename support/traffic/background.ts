@@ -97,7 +97,7 @@ export class TrafficRun {
   }
 
   /** Why the generator could not be trusted to have kept the rate, or undefined. */
-  rateProblem(result?: LoadResult): string | undefined {
+  rateProblem(result: LoadResult | undefined = this.result): string | undefined {
     const skipped = result?.skipped ?? this.progress.skipped;
     const lag = result?.sendLagP99Ms;
     if (skipped > 0) {

@@ -5,9 +5,8 @@
 import 'allure-cucumberjs';
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, Status } from '@cucumber/cucumber';
 import * as allure from 'allure-js-commons';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { prdIndex } from '../prd/parse.ts';
+import { defaultPrdDir, prdIndex } from '../prd/parse.ts';
 import type { VerificationSession } from '../scenario/session.ts';
 import type { CutoverWorld } from './world.ts';
 
@@ -31,9 +30,6 @@ BeforeAll(function () {
   process.once('SIGTERM', () => void stopAll('SIGTERM'));
 });
 
-/** Where @prd= tags point (the issue tracker's CI passes ../shared/prd). */
-const PRD_DIR = path.resolve(process.env.CUTOVER_PRD_DIR ?? '../shared/prd');
-
 Before(async function (this: CutoverWorld, { pickle }) {
   live.add(this.session);
   this.tags = pickle.tags.map((t) => t.name);
@@ -41,8 +37,8 @@ Before(async function (this: CutoverWorld, { pickle }) {
   // (allure-cucumberjs reads only Feature and Scenario tags), named by the item's text.
   for (const tag of pickle.tags.filter((t) => t.name.startsWith('@prd='))) {
     const id = tag.name.slice('@prd='.length);
-    const item = prdIndex(PRD_DIR).get(id);
-    await allure.link(item ? `${pathToFileURL(item.file).href}#L${item.line}` : `${pathToFileURL(PRD_DIR).href}/${id.split('/')[0]}.md`, item ? `${item.text} (${id})` : id, 'prd');
+    const item = prdIndex(defaultPrdDir()).get(id);
+    await allure.link(item ? `${pathToFileURL(item.file).href}#L${item.line}` : `${pathToFileURL(defaultPrdDir()).href}/${id.split('/')[0]}.md`, item ? `${item.text} (${id})` : id, 'prd');
   }
   await allure.parameter('platform', this.settings.platform, { excluded: true });
   await allure.parameter('time scale', String(this.settings.timeScale), { excluded: true });

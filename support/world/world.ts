@@ -9,6 +9,7 @@ import { timeScaleFromEnv } from '../manifests/duration.ts';
 import { VerificationSession } from '../scenario/session.ts';
 import type { LinkLedger } from '../integrity/links.ts';
 import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
+import type { PrdDocument } from '../prd/parse.ts';
 
 export const WorldParametersSchema = z.object({
   profile: z.string().default('default'),
@@ -46,6 +47,10 @@ export class CutoverWorld extends World<WorldParameters> {
   links: { ledger: LinkLedger; writer: string } | undefined;
   /** People editing one Docs document in browser pages. */
   docs: { base: string; docId: string; owner: string; editors: DocsEditor[]; typing: TypingLoop | undefined } | undefined;
+  /** The PRDs a scenario read (the PRD reader's own checks). */
+  prds: PrdDocument[] | undefined;
+  /** An Allure HTML report a scenario built, to be looked at. */
+  reportDir: string | undefined;
   /** The scenario's tags at every level (set before its first step). */
   tags: string[] = [];
   /** Headers every functional HTTP request of the scenario carries (e.g. the Docs user). */

@@ -6,10 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { Formatter, type IFormatterOptions } from '@cucumber/cucumber';
 import type { FeatureChild, RuleChild } from '@cucumber/messages';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseEvidence, summariseRun, type Evidence, type RunSummary, type ScenarioSummary } from '../../evidence/summary.ts';
 import { prdCoverage, runPrdCoverage, scanFeatures } from '../../prd/coverage.ts';
-import { loadPrds } from '../../prd/parse.ts';
+import { defaultPrdDir, loadPrds } from '../../prd/parse.ts';
 
 const STATUS: Record<string, ScenarioSummary['status']> = {
   PASSED: 'passed',
@@ -92,7 +91,7 @@ export default class RunSummaryFormatter extends Formatter {
  * Unreadable PRDs or features leave the section out with a warning, never the summary.
  */
 function prdSection(scenarios: { prd: string[]; status: string }[]): { prd?: RunSummary['prd'] } {
-  const dir = path.resolve(process.env.CUTOVER_PRD_DIR ?? '../shared/prd');
+  const dir = defaultPrdDir();
   if (!fs.existsSync(dir)) return {};
   try {
     const documents = loadPrds([dir]);

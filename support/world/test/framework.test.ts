@@ -2,32 +2,23 @@
 // cucumber.mjs, with reports in a temporary directory. Impossible
 // expectations must fail, say what was measured, and land in the run summary.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runFeature } from '../../evidence/report.ts';
 import { RunSummarySchema } from '../../evidence/summary.ts';
 import { k6Binary } from '../../traffic/k6.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURES = 'support/world/test/fixtures';
 
-function cucumber(args: string[], reports: string) {
-  return spawnSync(process.execPath, ['node_modules/@cucumber/cucumber/bin/cucumber.js', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: { ...process.env, CUTOVER_REPORTS_DIR: reports, CUTOVER_TIME_SCALE: '0.1', CUTOVER_QUIET: '1' },
-  });
-}
-
 test('an impossible expectation fails with what was measured, on both load engines, and the run summary says so', async (t) => {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-framework-'));
   t.after(() => fs.rmSync(reports, { recursive: true, force: true }));
-  const r = cucumber([`${FIXTURES}/impossible.feature`], reports);
-  const out = r.stdout + r.stderr;
+  const r = await runFeature(ROOT, `${FIXTURES}/impossible.feature`, reports, { timeScale: 0.1 });
+  const out = r.output;
   assert.equal(r.status, 1, `cucumber-js should exit 1 on failed scenarios; output:\n${out.slice(-3000)}`);
 
   // The built-in generator: the breach names the threshold and the measurement.
