@@ -31,6 +31,8 @@ import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
+import { RolloutMetrics } from './rollout-metrics.ts';
+import { type LoadedRuleFile, scaleRuleFile } from '../../monitoring/rules.ts';
 import { Supervisor, type Replica, type ReplicaSpec } from './supervisor.ts';
 
 export interface LocalPlatformOptions {
@@ -84,6 +86,7 @@ export class LocalPlatform implements Platform {
   readonly timeScale: number;
   private readonly catalog: ImageCatalog;
   private readonly registry = new Registry();
+  private readonly rolloutMetrics: RolloutMetrics;
   private readonly services = new Map<string, { spec: Service; router: ServiceRouter }>();
   private readonly rollouts = new Map<string, RolloutEntry>();
   private readonly templates = new Map<string, AnalysisTemplate>();
@@ -104,6 +107,16 @@ export class LocalPlatform implements Platform {
     this.ownsDataDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-platform-'));
     this.supervisor.onEvent = (e) => this.record(e.replica, e.type, e.message);
+    this.rolloutMetrics = new RolloutMetrics(this.registry, {
+      rollouts: () =>
+        [...this.rollouts].map(([name, entry]) => ({
+          namespace: this.namespaceOf(name),
+          desiredReplicas: entry.controller.rollout.spec.replicas ?? 1,
+          availableReplicas: [...entry.sets.values()].reduce((n, set) => n + set.replicas.filter((r) => r.state === 'ready').length, 0),
+          status: entry.controller.status(),
+        })),
+      analysisRuns: () => this.runs.map((r) => ({ name: r.name, namespace: this.options.namespace ?? 'default', phase: r.phase })),
+    });
     const swept = sweepLeftovers();
     if (swept.length > 0) this.log(`stopped ${swept.length} process(es) left running by an earlier run that was killed: ${swept.join(', ')}`);
   }
@@ -170,6 +183,7 @@ export class LocalPlatform implements Platform {
     entry.controller = new RolloutController(spec, { workloads: this.workloadsFor(entry), analysis, timeScale: this.timeScale });
     entry.controller.on('event', (e: { reason: string; message: string }) => {
       this.record(`rollout/${name}`, e.reason, e.message);
+      this.rolloutMetrics.event(name, this.namespaceOf(name), e.reason);
       if (e.reason !== 'PhaseChanged') this.log(`rollout ${name}: ${e.message}`);
     });
     this.rollouts.set(name, entry);
@@ -333,11 +347,34 @@ export class LocalPlatform implements Platform {
     return this.prometheus.url;
   }
 
+  private namespaceOf(rollout: string): string {
+    return this.rollouts.get(rollout)?.controller.rollout.metadata.namespace ?? this.options.namespace ?? 'default';
+  }
+
+  /**
+   * Starts Prometheus (if analysis has not already) with these recording and
+   * alerting rules loaded, their `for:` durations scaled like every other
+   * wait of this platform. Returns Prometheus' address.
+   */
+  async monitor(ruleFiles: LoadedRuleFile[]): Promise<string> {
+    const p = await this.ensurePrometheus();
+    await p.setRules(ruleFiles.map((f) => ({ name: f.file, text: scaleRuleFile(f, this.timeScale) })));
+    const groups = ruleFiles.reduce((n, f) => n + f.rules.groups.length, 0);
+    this.record('prometheus', 'RulesLoaded', `${groups} rule group(s) from ${ruleFiles.map((f) => f.file).join(', ')}${this.timeScale === 1 ? '' : ` (for: durations scaled by ${this.timeScale})`}`);
+    return p.url;
+  }
+
+  /** The running Prometheus, for steps that read its API. */
+  get prometheusServer(): LocalPrometheus {
+    if (this.prometheus === undefined) throw new Error('the local Prometheus is not running: it starts when a template with a prometheus metric is applied, or when monitoring rules are loaded');
+    return this.prometheus;
+  }
+
   private async ensurePrometheus(): Promise<LocalPrometheus> {
     if (this.prometheus) return this.prometheus;
     this.prometheusStarting ??= (async () => {
       const metrics = await this.startMetricsEndpoint();
-      this.log('starting Prometheus for the prometheus analysis metrics');
+      this.log('starting Prometheus');
       const p = await LocalPrometheus.start({ binary: this.options.prometheusBinary, routerTargets: [metrics], scrapeIntervalMs: 1000 });
       this.prometheus = p;
       this.record('prometheus', 'Started', `listening on ${p.url}, scraping the routers at ${metrics} and every replica`);

@@ -58,12 +58,15 @@ export class LocalPrometheus {
     return p;
   }
 
-  private async launch(binary: string): Promise<void> {
+  private ruleFiles: string[] = [];
+
+  private writeConfig(): void {
     const interval = seconds(this.options.scrapeIntervalMs ?? 1000);
     const config = [
       'global:',
       `  scrape_interval: ${interval}`,
       `  evaluation_interval: ${interval}`,
+      ...(this.ruleFiles.length > 0 ? ['rule_files:', ...this.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
       'scrape_configs:',
       '  - job_name: cutover-router',
       '    static_configs:',
@@ -75,6 +78,10 @@ export class LocalPrometheus {
       '',
     ].join('\n');
     fs.writeFileSync(path.join(this.dir, 'prometheus.yml'), config);
+  }
+
+  private async launch(binary: string): Promise<void> {
+    this.writeConfig();
     this.setTargets([]);
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
@@ -86,6 +93,8 @@ export class LocalPrometheus {
         `--web.listen-address=127.0.0.1:${port}`,
         '--storage.tsdb.retention.time=1d',
         '--log.level=warn',
+        // POST /-/reload answers with the error when new rule files are bad.
+        '--web.enable-lifecycle',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
@@ -116,6 +125,24 @@ export class LocalPrometheus {
     const tmp = `${this.targetsFile}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(targets.map((t) => ({ targets: [t.address], labels: t.labels }))));
     fs.renameSync(tmp, this.targetsFile);
+  }
+
+  /**
+   * Loads these rule files (replacing any loaded before) and reloads: rejects
+   * with Prometheus' own error when one does not load.
+   */
+  async setRules(files: { name: string; text: string }[]): Promise<void> {
+    const dir = path.join(this.dir, 'rules');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    this.ruleFiles = files.map((f, i) => {
+      const file = path.join(dir, `${String(i).padStart(2, '0')}-${path.basename(f.name)}`);
+      fs.writeFileSync(file, f.text);
+      return file;
+    });
+    this.writeConfig();
+    const res = await fetch(`${this.url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`Prometheus did not load the rule files ${files.map((f) => f.name).join(', ')}: ${(await res.text()).trim()}`);
   }
 
   /** An instant query, for tests and evidence. */
