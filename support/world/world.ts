@@ -1,6 +1,8 @@
 // The Cucumber World: one per scenario. It holds the verification session
 // (platform, traffic, update under test, evidence) and what the functional
 // steps keep between them (the last HTTP response, a browser).
+import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
+import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { z } from 'zod';
 import { EvidenceRecorder } from '../evidence/recorder.ts';
@@ -49,6 +51,8 @@ export class CutoverWorld extends World<WorldParameters> {
   docs: { base: string; docId: string; owner: string; editors: DocsEditor[]; typing: TypingLoop | undefined } | undefined;
   /** The PRDs a scenario read (the PRD reader's own checks). */
   prds: PrdDocument[] | undefined;
+  /** The Prometheus watching the platform, and the rule files loaded into it. */
+  monitoring: { api: PrometheusApi; ruleFiles: LoadedRuleFile[] } | undefined;
   /** An Allure HTML report a scenario built, to be looked at. */
   reportDir: string | undefined;
   /** The scenario's tags at every level (set before its first step). */
