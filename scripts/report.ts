@@ -1,11 +1,14 @@
 // `npm run report`: the Allure HTML report from reports/allure-results, with
 // the previous report's history carried over so trends build up run after
-// run. Needs Java (allure-commandline is a Java program).
+// run, and an entry with the PRD coverage. Needs Java (allure-commandline is a Java program).
 //   npm run report                 reports/allure-report/ (serve it over 127.0.0.1, or:)
 //   npm run report -- --single-file  one self-contained index.html
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { RunSummary } from '../support/evidence/summary.ts';
+import { writeCoverageResult } from '../support/prd/allure.ts';
+import { defaultPrdDir } from '../support/prd/parse.ts';
 
 const reports = process.env.CUTOVER_REPORTS_DIR ?? 'reports';
 const results = path.join(reports, 'allure-results');
@@ -18,6 +21,17 @@ const java = spawnSync('java', ['-version'], { stdio: 'ignore' });
 if (java.error || java.status !== 0) {
   console.error('allure needs Java on PATH (apt-get install default-jre-headless)');
   process.exit(2);
+}
+// PRD coverage as its own entry (table and chart per document), when the PRDs are there.
+const prdDir = defaultPrdDir();
+if (fs.existsSync(prdDir)) {
+  const summaryFile = path.join(reports, 'run-summary.json');
+  const run = fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as RunSummary).prd : undefined;
+  try {
+    await writeCoverageResult(results, prdDir, ['features'], run);
+  } catch (err) {
+    console.error(`report without PRD coverage: ${(err as Error).message}`);
+  }
 }
 // Trends: Allure reads the last report's history from the results folder.
 const history = path.join(output, 'history');

@@ -131,3 +131,23 @@ export async function timelineChart(title: string, marks: TimelineMark[], origin
     ],
   } as vl.TopLevelSpec);
 }
+
+/** One horizontal stacked bar per section: how many items are automated, manual, not applicable and missing. */
+export async function coverageChart(title: string, rows: { section: string; state: string; count: number }[]): Promise<string> {
+  const order = ['automated', 'manual', 'not applicable', 'missing'];
+  const sections = [...new Set(rows.map((r) => r.section))];
+  return render({
+    title,
+    width: WIDTH - 260,
+    height: Math.max(60, 22 * sections.length),
+    data: { values: rows.filter((r) => r.count > 0).map((r) => ({ ...r, rank: order.indexOf(r.state) })) },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'section', type: 'nominal', sort: sections, title: null, axis: { labelLimit: 320 } },
+      x: { field: 'count', type: 'quantitative', title: 'requirement items', stack: 'zero' },
+      color: { field: 'state', type: 'nominal', title: null, scale: { domain: order, range: ['#2e7d32', '#1565c0', '#9e9e9e', '#c62828'] } },
+      order: { field: 'rank', type: 'quantitative' },
+      tooltip: [{ field: 'section' }, { field: 'state' }, { field: 'count' }],
+    },
+  } as vl.TopLevelSpec);
+}

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { coverageTable, prdCoverage, runPrdCoverage, scaffoldMissing, scanFeatures } from '../coverage.ts';
+import { writeCoverageResult } from '../allure.ts';
 import { readAttestation } from '../attestation.ts';
 import { loadPrds, ownItems, parsePrd, sectionSlug } from '../parse.ts';
 
@@ -146,4 +147,25 @@ test('attestations: who, when and an evidence link for named items; a malformed 
   assert.throws(() => readAttestation(dir, 'bad'), (err: Error) => /bad\.yaml: items: .*; who: the name .*; when: a date, YYYY-MM-DD; evidence: a link to the evidence/.test(err.message));
   assert.throws(() => readAttestation(dir, 'training'), /no attestation .*training\.yaml: this item needs a person's attestation/);
   assert.throws(() => readAttestation(dir, '../etc'), /not an attestation name/);
+});
+
+test('the Allure entry: a "PRD coverage" result, failed while items are missing, with a table and a chart per document', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-prd-allure-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const features = path.join(dir, 'features');
+  const results = path.join(dir, 'results');
+  fs.mkdirSync(features);
+  fs.mkdirSync(results);
+  const [first] = loadPrds([FIXTURES]).find((d) => d.name === 'base')?.items ?? [];
+  fs.writeFileSync(path.join(features, 'a.feature'), `Feature: A\n  @prd=${first?.id}\n  Scenario: S\n    Given nothing\n`);
+  const file = await writeCoverageResult(results, FIXTURES, [features], undefined);
+  const result = JSON.parse(fs.readFileSync(path.join(results, file), 'utf8'));
+  assert.equal(result.name, 'PRD coverage');
+  assert.equal(result.status, 'failed');
+  assert.match(result.statusDetails.message, /^\d+ requirement item\(s\) have no scenario/);
+  assert.deepEqual(result.attachments.map((a: { name: string; type: string }) => `${a.name} ${a.type}`), ['PRD coverage (table) text/html', 'base (chart) image/svg+xml', 'embedding (chart) image/svg+xml']);
+  for (const a of result.attachments) assert.ok(fs.statSync(path.join(results, a.source)).size > 200, a.name);
+  const html = fs.readFileSync(path.join(results, result.attachments[0].source), 'utf8');
+  assert.match(html, /<td class="automated">1<\/td>/);
+  assert.match(fs.readFileSync(path.join(results, result.attachments[1].source), 'utf8'), /^<svg/);
 });
