@@ -3,17 +3,18 @@
 import { ConfigError } from './common/config.ts';
 import type { ServiceDefinition } from './common/service.ts';
 
-const LOADERS: Record<string, () => Promise<ServiceDefinition>> = {
-  tinyurl: async () => (await import('./tinyurl/app.ts')).tinyurl,
-  newsfeed: async () => (await import('./newsfeed/app.ts')).newsfeed,
-  docs: async () => (await import('./docs/app.ts')).docs,
-  demo: async () => (await import('./demo/app.ts')).demo,
-};
+// A Map, not an object: a name such as "constructor" must be unknown, not Object's own.
+const LOADERS = new Map<string, () => Promise<ServiceDefinition>>([
+  ['tinyurl', async () => (await import('./tinyurl/app.ts')).tinyurl],
+  ['newsfeed', async () => (await import('./newsfeed/app.ts')).newsfeed],
+  ['docs', async () => (await import('./docs/app.ts')).docs],
+  ['demo', async () => (await import('./demo/app.ts')).demo],
+]);
 
-export const SERVICE_NAMES = Object.keys(LOADERS);
+export const SERVICE_NAMES = [...LOADERS.keys()];
 
 export async function loadService(name: string): Promise<ServiceDefinition> {
-  const load = LOADERS[name];
+  const load = LOADERS.get(name);
   if (load === undefined) {
     throw new ConfigError(`unknown service "${name}": expected one of ${SERVICE_NAMES.join(', ')}`);
   }

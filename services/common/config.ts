@@ -88,6 +88,7 @@ export function readServiceConfig(
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0]);
+      // eslint-disable-next-line security/detect-object-injection -- name is a key of the config schema that zod reported
       return `  ${name}=${JSON.stringify(env[name])}: ${i.message}`;
     });
     throw new ConfigError(`invalid environment for service "${service}":\n${lines.join('\n')}`);

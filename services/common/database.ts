@@ -15,6 +15,7 @@ export interface Migration {
 }
 
 export function openDatabase(file: string, migrations: Migration[]): Db {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the database path comes from the DATA_DIR setting, never from a request
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('busy_timeout = 5000');

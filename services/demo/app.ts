@@ -32,6 +32,7 @@ export function demoFaults(tag: string): FaultKnobs {
   return { errorRate: parsed.bad ? 0.5 : 0, latencyMs: parsed.slow ? 1000 : 0 };
 }
 
+// eslint-disable-next-line security/detect-non-literal-fs-filename -- a file shipped beside this module, resolved from a literal
 const script = fs.readFileSync(fileURLToPath(new URL('./public/app.js', import.meta.url)), 'utf8');
 
 export async function buildDemo(config: ServiceConfig): Promise<BuiltService> {

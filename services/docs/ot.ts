@@ -19,6 +19,7 @@ export function diffToOp(before: string, after: string): TextOp {
   const a = Array.from(before);
   const b = Array.from(after);
   let start = 0;
+  // eslint-disable-next-line security/detect-object-injection -- numeric indices into arrays of characters
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
   let endB = b.length;

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { loadService } from '../../registry.ts';
 import { spawnServiceProcess } from '../testing.ts';
 
 const entry = fileURLToPath(new URL('../../run.ts', import.meta.url));
@@ -93,6 +94,10 @@ test('an unknown service name lists the known ones', async () => {
   const [code] = (await exited) as [number];
   assert.equal(code, 1);
   assert.match(stderr, /unknown service "nosuch": expected one of tinyurl, newsfeed, docs, demo/);
+});
+
+test("names of Object's own properties are unknown services too", async () => {
+  for (const name of ['constructor', '__proto__', 'toString']) await assert.rejects(loadService(name), /unknown service/);
 });
 
 test('a shutdown that fails exits 1 and says why', async (t) => {
