@@ -9,11 +9,9 @@ import type { CutoverWorld } from '../support/world/world.ts';
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'];
 
 /** Replaces {name} with a value remembered earlier in the scenario. */
-function fill(world: CutoverWorld, text: string): string {
-  return text.replace(/\{(\w[\w ]*)\}/g, (whole, name: string) => world.remembered.get(name) ?? whole);
-}
+const fill = (world: CutoverWorld, text: string): string => world.fillRemembered(text);
 
-async function send(world: CutoverWorld, method: string, pathText: string, service: string, body?: string): Promise<void> {
+async function send(world: CutoverWorld, method: string, pathText: string, service: string, body?: string, attach = true): Promise<void> {
   const m = method.toUpperCase();
   if (!METHODS.includes(m)) throw new Error(`"${method}" is not an HTTP method: expected one of ${METHODS.join(', ')}`);
   const url = world.session.platform.serviceUrl(service) + fill(world, pathText);
@@ -39,12 +37,23 @@ async function send(world: CutoverWorld, method: string, pathText: string, servi
     // not JSON: kept as text
   }
   world.lastResponse = { method: m, url, status: res.status, headers: { ...res.headers }, body: parsed, text, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-  await world.evidence.json(`${m} ${pathText}`, { request: { method: m, url, headers: world.headers, body: filled }, response: { status: res.status, headers: res.headers, body: parsed } });
+  if (attach) await world.evidence.json(`${m} ${pathText}`, { request: { method: m, url, headers: world.headers, body: filled }, response: { status: res.status, headers: res.headers, body: parsed } });
 }
 
 function response(world: CutoverWorld) {
   if (world.lastResponse === undefined) throw new Error('no request was sent in this scenario yet');
   return world.lastResponse;
+}
+
+/** Consecutive equal statuses as "200×20, 429×5". */
+function runLengths(statuses: number[]): string[] {
+  const runs: { status: number; count: number }[] = [];
+  for (const status of statuses) {
+    const last = runs.at(-1);
+    if (last?.status === status) last.count++;
+    else runs.push({ status, count: 1 });
+  }
+  return runs.map((r) => `${r.status}×${r.count}`);
 }
 
 function field(body: unknown, dotted: string): unknown {
@@ -67,6 +76,19 @@ When('I send {word} {string} to {string} with:', async function (this: CutoverWo
   await send(this, method, pathText, service, body);
 });
 
+/** The same request this many times in turn (1 to 1000), e.g. past a rate limit: the statuses are kept in order, and the last one is "the response". */
+When('I send {word} {string} to {string} {int} times', async function (this: CutoverWorld, method: string, pathText: string, service: string, times: number) {
+  if (!(times >= 1 && times <= 1000)) throw new Error(`${times} times: expected between 1 and 1000`);
+  const statuses: number[] = [];
+  for (let i = 0; i < times; i++) {
+    await send(this, method, pathText, service, undefined, false);
+    statuses.push(response(this).status);
+  }
+  this.responseStatuses = statuses;
+  const last = response(this);
+  await this.evidence.json(`${times} × ${method.toUpperCase()} ${pathText}`, { statuses, last: { status: last.status, headers: last.headers, body: last.body } });
+});
+
 /** Keeps a field of the last JSON response under a name, for later paths and bodies as `{name}`. */
 When('I remember the response field {string} as {string}', function (this: CutoverWorld, dotted: string, name: string) {
   const value = field(response(this).body, dotted);
@@ -86,6 +108,33 @@ Then('the response header {string} is {string}', async function (this: CutoverWo
   const value = r.headers[header.toLowerCase()];
   const want = fill(this, expected);
   await this.evidence.verify(`header ${header}`, String(value) === want, { expected: want, measured: value }, () => `${r.method} ${r.url}: expected header ${header} to be "${want}", got ${value === undefined ? 'no such header' : `"${String(value)}"`}`);
+});
+
+/** A header of the last response against a regular expression, e.g. `the response header "retry-after" matches "^[1-9][0-9]*$"`. */
+Then('the response header {string} matches {string}', async function (this: CutoverWorld, header: string, pattern: string) {
+  const r = response(this);
+  const value = r.headers[header.toLowerCase()];
+  const holds = value !== undefined && new RegExp(pattern).test(String(value));
+  await this.evidence.verify(`header ${header} matches ${pattern}`, holds, { expected: pattern, measured: value }, () => `${r.method} ${r.url}: expected header ${header} to match /${pattern}/, got ${value === undefined ? 'no such header' : `"${String(value)}"`}`);
+});
+
+/** The statuses of the requests sent "N times", in order: the first ones one status, all the others another. */
+Then('the first {int} of those responses have status {int}, and the other {int} status {int}', async function (this: CutoverWorld, first: number, firstStatus: number, rest: number, restStatus: number) {
+  const statuses = this.responseStatuses;
+  if (statuses === undefined) throw new Error('no request was sent "N times" in this scenario');
+  const expected = [...Array<number>(first).fill(firstStatus), ...Array<number>(rest).fill(restStatus)];
+  const runs = runLengths(statuses);
+  await this.evidence.verify(`first ${first} answered ${firstStatus}, the other ${rest} ${restStatus}`, statuses.join() === expected.join(), { expected: `${firstStatus}×${first}, ${restStatus}×${rest}`, measured: runs.join(', ') }, () =>
+    `expected ${first} × ${firstStatus} then ${rest} × ${restStatus}; the ${statuses.length} responses were, in order: ${runs.join(', ')}`,
+  );
+});
+
+/** One field error of a 400 answer (`{"error": "invalid input", "fields": [{"field": …, "message": …}]}`) names this field. */
+Then('the response says the field {string} is invalid', async function (this: CutoverWorld, name: string) {
+  const r = response(this);
+  const fields = field(r.body, 'fields');
+  const named = Array.isArray(fields) ? fields.map((f) => String((f as { field?: unknown }).field)) : [];
+  await this.evidence.verify(`field error for ${name}`, named.includes(name), { expected: name, measured: named }, () => `${r.method} ${r.url}: expected a field error for "${name}", the response named ${named.length > 0 ? named.join(', ') : 'no field'}: ${r.text.slice(0, 300)}`);
 });
 
 /** A field of the last JSON response (dotted path), compared as text. */

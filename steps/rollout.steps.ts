@@ -1,6 +1,6 @@
 // Rollouts: applying manifests, the `kubectl argo rollouts` verbs, bounded
 // waits for a phase, step or weight, and what the rollout did.
-import { Given, Then, When } from '@cucumber/cucumber';
+import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import type { RolloutEvent, RolloutPhase } from '../support/rollout/controller.ts';
 import { delayBetween, timeUntilOnlyVersion, type EventDelay } from '../support/rollout/observations.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
@@ -15,6 +15,14 @@ function phaseOf(text: string): RolloutPhase {
   return text as RolloutPhase;
 }
 
+/** Waits (2 minutes, scaled) until the applied rollout is Healthy, and checks it is stable at this image. */
+async function expectHealthyAt(world: CutoverWorld, name: string, file: string, image: string): Promise<void> {
+  const status = await world.session.waitForPhase(name, 'Healthy', world.session.scaledWait(120_000));
+  await world.evidence.verify(`rollout ${name} is healthy at ${image}`, status.stableImage === image, { expected: image, measured: status.stableImage, details: status }, () =>
+    `rollout ${name} is Healthy, but at ${status.stableImage}, not ${image}: ${file} deploys ${status.stableImage}`,
+  );
+}
+
 /** Applies a manifest file, or every YAML file of a directory. */
 Given('the manifests {string} are applied', async function (this: CutoverWorld, file: string) {
   await this.session.applyManifests([file]);
@@ -23,10 +31,18 @@ Given('the manifests {string} are applied', async function (this: CutoverWorld, 
 /** Applies the manifest and waits (2 minutes, scaled) until the rollout is Healthy with that image stable. */
 Given('the {rollout} from {string} is healthy at {image}', async function (this: CutoverWorld, name: string, file: string, image: string) {
   await this.session.applyManifests([file]);
-  const status = await this.session.waitForPhase(name, 'Healthy', this.session.scaledWait(120_000));
-  await this.evidence.verify(`rollout ${name} is healthy at ${image}`, status.stableImage === image, { expected: image, measured: status.stableImage, details: status }, () =>
-    `rollout ${name} is Healthy, but at ${status.stableImage}, not ${image}: ${file} deploys ${status.stableImage}`,
-  );
+  await expectHealthyAt(this, name, file, image);
+});
+
+/** Like the step above, with environment variables set on the rollout's containers first (`kubectl set env`); values may name remembered values as {name}:
+ *  | FEED_SOURCES | {feed} | */
+Given('the {rollout} from {string} is healthy at {image}, with the environment:', async function (this: CutoverWorld, name: string, file: string, image: string, table: DataTable) {
+  const rows = table.raw();
+  const bad = rows.find((r) => r.length !== 2 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(r[0] as string));
+  if (bad !== undefined) throw new Error(`environment row | ${bad.join(' | ')} |: expected two cells, a variable name (letters, digits, "_") and its value`);
+  const env = Object.fromEntries(rows.map(([k, v]) => [k as string, this.fillRemembered(v as string)]));
+  await this.session.applyManifestWithEnv(file, name, env);
+  await expectHealthyAt(this, name, file, image);
 });
 
 /** Starts an update (`kubectl argo rollouts set image`); windows "during the rollout" and durations count from here. */

@@ -3,9 +3,11 @@
 // call one method each; teardown stops everything in reverse order of
 // creation, collecting diagnostics first when the scenario failed.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
 import type { EvidenceRecorder } from '../evidence/recorder.ts';
+import { withRolloutEnv } from '../manifests/env-override.ts';
 import { createPlatform, type Platform, type PlatformKind, type RolloutHandle } from '../platform/platform.ts';
 import type { RolloutPhase, RolloutStatus } from '../rollout/controller.ts';
 import { canaryWeights, rolloutDurations } from '../rollout/observations.ts';
@@ -99,6 +101,18 @@ export class VerificationSession {
 
   async applyManifests(files: string[]): Promise<void> {
     await this.platform.applyFiles(this.expandManifests(files));
+  }
+
+  /** Applies one manifest file with these environment variables set on a Rollout's containers (a copy in a temporary folder, removed at teardown; the file itself is left as it is). */
+  async applyManifestWithEnv(file: string, rollout: string, env: Record<string, string>): Promise<void> {
+    const full = this.resolve(file);
+    if (!fs.existsSync(full) || !fs.statSync(full).isFile()) throw new Error(`manifest ${file} is not a file (looked at ${full})`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-manifest-'));
+    this.onCleanup(`manifest copy ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const copy = path.join(dir, path.basename(full));
+    fs.writeFileSync(copy, withRolloutEnv(fs.readFileSync(full, 'utf8'), file, rollout, env));
+    this.log(`applying ${file} with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ')} on rollout ${rollout}`);
+    await this.platform.applyFiles([copy]);
   }
 
   rollout(name: string): RolloutHandle {

@@ -2,6 +2,8 @@
 // (platform, traffic, update under test, evidence) and what the functional
 // steps keep between them (the last HTTP response, a browser).
 import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
+import type { LiveSubscriber } from '../traffic/live-subscriber.ts';
+import type { FeedArticle, RssFeedServer } from '../fixtures/rss-feed.ts';
 import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { z } from 'zod';
@@ -43,6 +45,13 @@ export class CutoverWorld extends World<WorldParameters> {
   readonly settings: WorldParameters;
   readonly session: VerificationSession;
   lastResponse: HttpExchange | undefined;
+  /** RSS feeds the scenario serves, by name, and the articles last published to one. */
+  readonly feeds = new Map<string, RssFeedServer>();
+  lastPublished: FeedArticle[] | undefined;
+  /** A WebSocket client keeping what a Service pushes to it. */
+  subscriber: LiveSubscriber | undefined;
+  /** The statuses of a request sent "N times", in order. */
+  responseStatuses: number[] | undefined;
   /** Values a scenario keeps by name (e.g. a short code created in one step and used in the next). */
   readonly remembered = new Map<string, string>();
   /** Short links created in the background, and the traffic run creating them. */
@@ -74,6 +83,11 @@ export class CutoverWorld extends World<WorldParameters> {
 
   get evidence(): EvidenceRecorder {
     return this.session.evidence;
+  }
+
+  /** The text with each {name} replaced by the value remembered under that name (unknown names are left as written). */
+  fillRemembered(text: string): string {
+    return text.replace(/\{(\w[\w ]*)\}/g, (whole, name: string) => this.remembered.get(name) ?? whole);
   }
 
   /** Progress lines for long work, on stderr so formatters' output stays clean. */
