@@ -67,6 +67,7 @@ Feature: Blue-green release of TinyURL
 
   @severity:critical
   @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/test-rollback-to-blue-environment-274e
+  @prd=comprehensive-deployment-system/performance-targets/rollback-time-5min-612a
   Scenario: A switched release is rolled back to blue at once, while blue is still up
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 500 requests per second are sent to "tinyurl" for the whole scenario

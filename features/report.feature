@@ -4,6 +4,7 @@ Feature: The report a release manager reads
   report, opened in a real browser, shows each scenario's verdict, what was
   measured, and charts that draw.
 
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/generate-comprehensive-test-report-b0dd
   Scenario: A breached SLO is shown with its measurement and charts
     When the feature "support/world/test/fixtures/impossible.feature" is run and its Allure report is built
     Then the report shows scenario "A latency no server can meet, on the built-in generator" as "failed" with "BREACHED: http_req_duration: p(95)<0.001 measured", and draws its charts

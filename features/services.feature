@@ -38,6 +38,8 @@ Feature: The services under test, through the router
     # 1.8 s at 1000 and 64 ms at 500 over the fast profile's 3 seconds.
     @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/verify-response-time-50ms-c8b7
     @prd=comprehensive-deployment-system/performance-targets/tinyurl-response-time-50ms-8ce3
+    @prd=comprehensive-deployment-system/success-criteria/response-time-200ms-for-all-services-d39f
+    @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-performance-tests-with-load-generator-e492
     Scenario: TinyURL meets its PRD latency target at 200 requests per second through the router
       When 200 requests per second are sent to "tinyurl" for 30 seconds with these requests:
         | method | path    | status |
@@ -77,11 +79,27 @@ Feature: The services under test, through the router
 
     @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/verify-response-time-100ms-3754
     @prd=comprehensive-deployment-system/performance-targets/newsfeed-response-time-100ms-1b85
+    @prd=comprehensive-deployment-system/success-criteria/response-time-200ms-for-all-services-d39f
+    @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-performance-tests-with-load-generator-e492
     Scenario: Newsfeed meets its PRD latency target at 500 requests per second through the router
       When 500 requests per second are sent to "newsfeed" for 30 seconds with these requests:
         | method | path                                | status |
         | GET    | /api/newsfeed?user=reader&limit=20  | 200    |
       Then the traffic met "http_req_duration: p(95)<100" and "http_req_failed: rate<0.001"
+
+  @feature:newsfeed
+  @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/test-websocket-real-time-updates-9fcd
+  Rule: Newsfeed pushes new articles live over WebSocket
+
+    Scenario: An article published to a source reaches a subscriber through the router, once
+      Given an RSS feed with 5 articles is served as "wire"
+      And the rollout "newsfeed" from "k8s/blue-green/newsfeed.yaml" is healthy at "cutover/newsfeed:v1", with the environment:
+        | FEED_SOURCES | {wire} |
+      When a client subscribes to "/ws" of "newsfeed"
+      And the feed "wire" publishes 3 new articles
+      And I send POST "/api/sources/poll" to "newsfeed"
+      Then the response status is 200
+      And the subscriber is pushed exactly the new articles of "wire" within 5 seconds
 
   @feature:docs
   @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/test-service-endpoint-locally-72bf
@@ -120,6 +138,8 @@ Feature: The services under test, through the router
 
     @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/verify-response-time-200ms-1480
     @prd=comprehensive-deployment-system/performance-targets/google-docs-response-time-200ms-e4f8
+    @prd=comprehensive-deployment-system/success-criteria/response-time-200ms-for-all-services-d39f
+    @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-performance-tests-with-load-generator-e492
     Scenario: Docs meets its PRD latency target at 100 requests per second through the router
       When 100 requests per second are sent to "docs" for 30 seconds with these requests:
         | method | path    | status |
@@ -130,6 +150,7 @@ Feature: The services under test, through the router
     @severity:critical
     @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/test-websocket-collaboration-features-dca6
     @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/test-operational-transforms-correctness-37c1
+    @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/execute-end-to-end-test-suite-5bfd
     Scenario: Two people edit in real browsers across a blue-green switch, and no edit is lost
       Given "ann" and "bob" edit one document in the Docs editor of "docs"
       When they keep typing
