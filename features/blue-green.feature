@@ -23,6 +23,8 @@ Feature: Blue-green release of TinyURL
   @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/test-manual-promotion-process-ab6d
   @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/verify-traffic-switches-to-green-environment-d06c
   @prd=comprehensive-deployment-system/success-criteria/zero-downtime-deployments-b405
+  @prd=canary-readme-tasks/tasks/blue-green-deployment-zero-downtime-strategy-ed9d
+  @prd=canary-readme-tasks/tasks/zero-downtime-deployments-validated-cc4d
   Scenario: An operator verifies the preview, then switches 500 requests per second with none failing
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 500 requests per second are sent to "tinyurl" for the whole scenario with these requests:

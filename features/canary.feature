@@ -36,6 +36,7 @@ Feature: Canary release of TinyURL
   @prd=comprehensive-deployment-system/success-criteria/successful-blue-green-and-canary-rollouts-0698
   @prd=deployment-engineering-guide/during-deployment/verify-traffic-routing-0865
   @prd=deployment-engineering-guide/during-deployment/test-critical-user-flows-00d4
+  @prd=canary-readme-tasks/tasks/canary-deployment-progressive-rollout-10-25-fe26
   Scenario: A healthy canary is promoted step by step
     When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
     Then rollout "tinyurl" is "Healthy" within 12 minutes
@@ -51,6 +52,7 @@ Feature: Canary release of TinyURL
   @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/test-automated-rollback-on-metric-failure-01b2
   @prd=comprehensive-deployment-system/success-criteria/automated-rollback-on-failure-734b
   @prd=comprehensive-deployment-system/performance-targets/rollback-time-5min-612a
+  @prd=canary-readme-tasks/tasks/automated-rollback-tested-successfully-9454
   Scenario Outline: A canary that fails its <analysis> analysis is rolled back
     When the image of rollout "tinyurl" is set to "<image>"
     Then rollout "tinyurl" is "Degraded" within 3 minutes

@@ -41,6 +41,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/set-up-dashboard-alerts-6d52
   @prd=deployment-engineering-guide/pre-deployment-checklist/monitoring-dashboards-updated-1c8d
   @prd=deployment-engineering-guide/during-deployment/monitor-resource-usage-0f7b
+  @prd=canary-readme-tasks/tasks/monitoring-system-prometheus-and-grafana-integration-83d2
   Scenario: Every dashboard panel shows real data while a canary runs
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
@@ -67,6 +68,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-alert-rules-for-latency-5450
   @prd=deployment-engineering-guide/during-deployment/monitor-error-rates-1191
   @prd=deployment-engineering-guide/during-deployment/watch-latency-metrics-1ff6
+  @prd=canary-readme-tasks/tasks/review-prometheus-alerts-71e9
   Scenario Outline: <alert> fires when a release breaches the <limit>, and resolves after the rollback
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl-auto.yaml" is healthy at "cutover/tinyurl:v1"

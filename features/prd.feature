@@ -9,6 +9,7 @@ Feature: Requirements read from the PRDs
     When the PRDs are read
 
   @prd=comprehensive-deployment-system/phase-2-task-management-system-setup/verify-all-prds-parse-correctly-ccc7
+  @prd=canary-readme-tasks/tasks/all-5-prds-parseable-by-task-17fc
   Scenario Outline: <document> is read into items with ids of their own, stable under unrelated edits
     Then "<document>" has at least <items> requirement items, each with its own id
     And "<document>"'s ids survive an unrelated edit of the document

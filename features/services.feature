@@ -9,11 +9,15 @@ Feature: The services under test, through the router
   @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/run-integration-tests-against-deployed-service-e9c2
   @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/verify-pods-are-running-and-healthy-c686
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-integration-tests-for-tinyurl-f623
+  @prd=canary-readme-tasks/tasks/tinyurl-service-url-shortening-service-with-d710
   Rule: TinyURL shortens, redirects and counts
 
     Background:
       Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
 
+    @prd=canary-readme-tasks/tasks/post-shorten-create-short-url-ff82
+    @prd=canary-readme-tasks/tasks/get-shortcode-redirect-to-original-url-5650
+    @prd=canary-readme-tasks/tasks/get-api-analytics-shortcode-get-usage-bc4a
     Scenario: A short link is created, followed and counted
       When I send POST "/shorten" to "tinyurl" with:
         """
@@ -52,12 +56,16 @@ Feature: The services under test, through the router
   @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/run-integration-tests-against-deployed-service-e9c2
   @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/verify-pods-are-running-and-healthy-c686
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-integration-tests-for-newsfeed-2a35
+  @prd=canary-readme-tasks/tasks/newsfeed-service-real-time-news-aggregation-fef3
   Rule: Newsfeed ranks articles, counts likes and recommends
 
     Background:
       Given the rollout "newsfeed" from "k8s/blue-green/newsfeed.yaml" is healthy at "cutover/newsfeed:v1"
 
     @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/configure-rss-feed-sources-a62b
+    @prd=canary-readme-tasks/tasks/get-api-newsfeed-get-personalized-newsfeed-0710
+    @prd=canary-readme-tasks/tasks/post-api-like-articleid-like-an-4068
+    @prd=canary-readme-tasks/tasks/get-api-recommendations-userid-get-recommendations-782d
     Scenario: The feed has the configured source's articles, a like is counted, recommendations leave it out
       When I send POST "/api/sources/poll" to "newsfeed"
       Then the response status is 200
@@ -106,20 +114,29 @@ Feature: The services under test, through the router
   @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/run-integration-tests-against-deployed-service-e9c2
   @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/verify-pods-are-running-and-healthy-c686
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/run-integration-tests-for-google-docs-1d19
+  @prd=canary-readme-tasks/tasks/google-docs-clone-collaborative-document-editing-51be
   Rule: Docs keeps every edit, across a blue-green switch too
 
     Background:
       Given the manifests "k8s/analysis" are applied
       And the rollout "docs" from "k8s/blue-green/docs.yaml" is healthy at "cutover/docs:v1"
 
-    Scenario: A document is shared read-only, and the reader may read but not edit
+    @prd=canary-readme-tasks/tasks/post-api-documents-create-new-document-51c0
+    @prd=canary-readme-tasks/tasks/post-api-documents-id-update-update-1f0c
+    @prd=canary-readme-tasks/tasks/post-api-documents-id-share-share-b54d
+    Scenario: A document is edited by its owner, shared read-only, and the reader may read but not edit
       Given every request carries the header "x-user-id": "ann"
       When I send POST "/api/documents" to "docs" with:
         """
-        {"title": "Runbook", "content": "step one"}
+        {"title": "Runbook", "content": "step"}
         """
       Then the response status is 201
       When I remember the response field "id" as "doc"
+      And I send POST "/api/documents/{doc}/update" to "docs" with:
+        """
+        {"baseVersion": 0, "ops": [4, " one"]}
+        """
+      Then the response status is 200
       And I send POST "/api/documents/{doc}/share" to "docs" with:
         """
         {"user": "rita", "role": "viewer"}
@@ -167,6 +184,7 @@ Feature: The services under test, through the router
   @epic:quality @feature:coverage
   @prd=comprehensive-deployment-system/success-criteria/100-test-coverage-across-all-services-72e3
   @prd=comprehensive-deployment-system/performance-targets/test-coverage-100-fd73
+  @prd=canary-readme-tasks/tasks/100-test-coverage-achieved-2660
   Rule: Each service's own tests cover every line and branch
 
     Scenario Outline: The tests of <service> cover every line and branch

@@ -87,3 +87,62 @@ Feature: Comprehensive testing: unit tests, a static security scan, rate limits 
       | newsfeed | a user id carrying markup          | /api/like/a1             | {"user": "<script>alert(1)</script>"}                               | body.user      |
       | docs     | a blank title                      | /api/documents           | {"title": "   "}                                                    | body.title     |
       | docs     | a share with an unknown role       | /api/documents/d1/share  | {"user": "bob", "role": "admin"}                                    | body.role      |
+
+  @feature:security
+  Rule: The web security measures the PRD lists hold on the running services
+
+    @prd=canary-readme-tasks/tasks/xss-protection-output-encoding-9f2c
+    Scenario: Markup in a shortened URL is shown as text on TinyURL's answer page, and never runs
+      Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+      When a browser submits the form on "/" of "tinyurl" with:
+        | url | http://127.0.0.1/a?<img src=x onerror=window.__cutoverInjected=1> |
+      Then the answer page has status 201 and shows "http://127.0.0.1/a?<img src=x onerror=window.__cutoverInjected=1>" as text
+      And no script carried by the input ran in the page
+
+    @prd=canary-readme-tasks/tasks/csrf-tokens-for-state-changing-operations-ab3f
+    Scenario: A form post without the page's CSRF token is refused; the same form sent from the page is accepted
+      Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+      When I send POST "/shorten" to "tinyurl" as a form with:
+        | url | http://127.0.0.1/csrf-target |
+      Then the response status is 403
+      And the response field "error" is "missing or invalid CSRF token"
+      When a browser submits the form on "/" of "tinyurl" with:
+        | url | http://127.0.0.1/csrf-target |
+      Then the answer page has status 201 and shows "http://127.0.0.1/csrf-target" as text
+
+    @prd=canary-readme-tasks/tasks/sql-injection-prevention-parameterized-queries-eaf7
+    Scenario: Text that would be SQL is stored and read back as text, and the table is still there
+      Given the rollout "docs" from "k8s/blue-green/docs.yaml" is healthy at "cutover/docs:v1"
+      And every request carries the header "x-user-id": "ann"
+      When I send POST "/api/documents" to "docs" with:
+        """
+        {"title": "x'); DROP TABLE documents; --", "content": "' OR '1'='1"}
+        """
+      Then the response status is 201
+      When I remember the response field "id" as "doc"
+      And I send GET "/api/documents/{doc}" to "docs"
+      Then the response status is 200
+      And the response field "title" is "x'); DROP TABLE documents; --"
+      And the response field "content" is "' OR '1'='1"
+      When I send POST "/api/documents" to "docs" with:
+        """
+        {"title": "still here"}
+        """
+      Then the response status is 201
+
+    @prd=canary-readme-tasks/tasks/secure-http-headers-hsts-csp-x-172a
+    Scenario Outline: <service> answers with HSTS, a same-origin CSP, X-Frame-Options and nosniff
+      Given the rollout "<service>" from "k8s/blue-green/<service>.yaml" is healthy at "cutover/<service>:v1"
+      When I send GET "<path>" to "<service>"
+      Then the response status is 200
+      And the response header "strict-transport-security" matches "^max-age=[1-9][0-9]{6,}; includeSubDomains"
+      And the response header "content-security-policy" matches "default-src 'self'"
+      And the response header "content-security-policy" matches "frame-ancestors 'none'"
+      And the response header "x-frame-options" is "DENY"
+      And the response header "x-content-type-options" is "nosniff"
+
+      Examples:
+        | service  | path         |
+        | tinyurl  | /            |
+        | newsfeed | /api/sources |
+        | docs     | /            |

@@ -1,9 +1,10 @@
 // Real browser pages (Debian's Chromium through playwright-core): people
 // editing one Docs document together while the platform does what the
 // scenario says, and the proof afterwards that no typed word was lost.
-import { Given, Then, When } from '@cucumber/cucumber';
+import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import { launchChromium } from '../support/browser/chromium.ts';
 import { awaitConvergence, DocsEditor, TypingLoop } from '../support/browser/docs-editor.ts';
+import { submitForm, type FormOutcome } from '../support/browser/web-form.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** Typing never outlives this, whatever the scenario does. */
@@ -92,5 +93,44 @@ Then('each editor reconnected at least once', async function (this: CutoverWorld
   const sockets = Object.fromEntries(docs.editors.map((e) => [e.user, e.sockets]));
   await this.evidence.verify('each editor reconnected', docs.editors.every((e) => e.sockets >= 2), { expected: '≥ 2 WebSocket connections per page', measured: sockets }, () =>
     `not every editor lost and re-opened its connection (WebSocket connections per page: ${JSON.stringify(sockets)}): the cut-over did not reach them`,
+  );
+});
+
+// ---- HTML forms, as a person submits them ------------------------------------
+
+function formAnswer(world: CutoverWorld): FormOutcome {
+  if (world.formAnswer === undefined) throw new Error('no form was submitted in this scenario yet ("a browser submits the form on … of … with:")');
+  return world.formAnswer;
+}
+
+/** Opens a page of a Service in Chromium, fills its form's fields by name (| name | value |, {name} for remembered values) and submits it; the answer page is attached as a screenshot. */
+When('a browser submits the form on {string} of {string} with:', async function (this: CutoverWorld, pathText: string, service: string, table: DataTable) {
+  const rows = table.raw();
+  const bad = rows.find((r) => r.length !== 2 || r[0] === '');
+  if (bad !== undefined) throw new Error(`form row | ${bad.join(' | ')} |: expected two cells, a field name and its value`);
+  const browser = await launchChromium();
+  this.session.onCleanup('browser', () => browser.close());
+  const url = this.session.platform.serviceUrl(service) + this.fillRemembered(pathText);
+  const answer = await submitForm(browser, url, Object.fromEntries(rows.map(([k, v]) => [k as string, this.fillRemembered(v as string)])));
+  this.formAnswer = answer;
+  await this.evidence.png(`answer to the form on ${pathText}`, await answer.page.screenshot());
+  await this.evidence.text(`answer page HTML`, answer.html);
+});
+
+/** The answer page's status and visible text (the text as a person reads it, so markup in it was encoded). */
+Then('the answer page has status {int} and shows {string} as text', async function (this: CutoverWorld, status: number, text: string) {
+  const a = formAnswer(this);
+  const want = this.fillRemembered(text);
+  const ok = a.status === status && a.text.includes(want);
+  await this.evidence.verify(`answer ${status} showing ${want}`, ok, { expected: { status, text: want }, measured: { status: a.status, text: a.text.slice(0, 2000) } }, () =>
+    a.status !== status ? `${a.url} answered ${a.status}, expected ${status}` : `${a.url} does not show "${want}" as text; it shows: ${a.text.slice(0, 500)}`,
+  );
+});
+
+/** Markup in the input that would run a script (setting window.__cutoverInjected or opening a dialog) did not run. */
+Then('no script carried by the input ran in the page', async function (this: CutoverWorld) {
+  const a = formAnswer(this);
+  await this.evidence.verify('no injected script ran', !a.injectedScriptRan, { expected: 'no injected script ran', measured: { ran: a.injectedScriptRan, dialogs: a.dialogs } }, () =>
+    `a script carried by the input ran in ${a.url}${a.dialogs.length > 0 ? ` (dialogs: ${a.dialogs.join(', ')})` : ''}: the page does not encode its output`,
   );
 });

@@ -1,7 +1,7 @@
 // Functional HTTP checks through a Service (axios): one request, then
 // assertions on its status, headers and JSON body. Nothing is followed or
 // retried behind the scenario's back: redirects are answers too.
-import { Given, Then, When } from '@cucumber/cucumber';
+import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import axios from 'axios';
 import { versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -11,7 +11,7 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'];
 /** Replaces {name} with a value remembered earlier in the scenario. */
 const fill = (world: CutoverWorld, text: string): string => world.fillRemembered(text);
 
-async function send(world: CutoverWorld, method: string, pathText: string, service: string, body?: string, attach = true): Promise<void> {
+async function send(world: CutoverWorld, method: string, pathText: string, service: string, body?: string, attach = true, contentType?: string): Promise<void> {
   const m = method.toUpperCase();
   if (!METHODS.includes(m)) throw new Error(`"${method}" is not an HTTP method: expected one of ${METHODS.join(', ')}`);
   const url = world.session.platform.serviceUrl(service) + fill(world, pathText);
@@ -21,7 +21,7 @@ async function send(world: CutoverWorld, method: string, pathText: string, servi
     method: m,
     url,
     // Without a body, no content type (axios would claim a form otherwise, which servers may refuse).
-    headers: { ...world.headers, 'content-type': filled === undefined ? false : filled.trim().startsWith('{') ? 'application/json' : 'text/plain' },
+    headers: { ...world.headers, 'content-type': filled === undefined ? false : (contentType ?? (filled.trim().startsWith('{') ? 'application/json' : 'text/plain')) },
     ...(filled !== undefined ? { data: filled } : {}),
     maxRedirects: 0,
     validateStatus: () => true,
@@ -74,6 +74,15 @@ When('I send {word} {string} to {string}', async function (this: CutoverWorld, m
 /** One request with a body (JSON when it starts with "{"); `{name}` is a remembered value. */
 When('I send {word} {string} to {string} with:', async function (this: CutoverWorld, method: string, pathText: string, service: string, body: string) {
   await send(this, method, pathText, service, body);
+});
+
+/** An HTML form post (application/x-www-form-urlencoded) as a script would send it, without first loading the page: | name | value |. */
+When('I send POST {string} to {string} as a form with:', async function (this: CutoverWorld, pathText: string, service: string, table: DataTable) {
+  const rows = table.raw();
+  const bad = rows.find((r) => r.length !== 2 || r[0] === '');
+  if (bad !== undefined) throw new Error(`form row | ${bad.join(' | ')} |: expected two cells, a field name and its value`);
+  const body = new URLSearchParams(rows.map(([k, v]) => [k as string, fill(this, v as string)])).toString();
+  await send(this, 'POST', pathText, service, body, true, 'application/x-www-form-urlencoded');
 });
 
 /** The same request this many times in turn (1 to 1000), e.g. past a rate limit: the statuses are kept in order, and the last one is "the response". */

@@ -13,6 +13,7 @@ import { timeScaleFromEnv } from '../manifests/duration.ts';
 import { VerificationSession } from '../scenario/session.ts';
 import type { LinkLedger } from '../integrity/links.ts';
 import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
+import type { FormOutcome } from '../browser/web-form.ts';
 import type { PrdDocument } from '../prd/parse.ts';
 
 export const WorldParametersSchema = z.object({
@@ -48,6 +49,8 @@ export class CutoverWorld extends World<WorldParameters> {
   /** RSS feeds the scenario serves, by name, and the articles last published to one. */
   readonly feeds = new Map<string, RssFeedServer>();
   lastPublished: FeedArticle[] | undefined;
+  /** The answer to an HTML form a browser submitted. */
+  formAnswer: FormOutcome | undefined;
   /** A WebSocket client keeping what a Service pushes to it. */
   subscriber: LiveSubscriber | undefined;
   /** The statuses of a request sent "N times", in order. */
