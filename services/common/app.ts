@@ -9,6 +9,7 @@ import type { ServiceConfig } from './config.ts';
 import { migrationsApplied, openDatabase, type Db, type Migration } from './database.ts';
 import { FaultInjector } from './faults.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
+import { traceIdOf } from './trace.ts';
 import { HttpError, ValidationError } from './validation.ts';
 
 export interface ServiceAppOptions {
@@ -49,8 +50,10 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     // Connection: close) instead of being answered 503.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Every log line of a request carries its W3C trace id (reqId), so a trace leads to its logs.
+    genReqId: (req) => traceIdOf(req.headers.traceparent),
   });
-  const metrics = createServiceMetrics(opts.service, config.version);
+  const metrics = createServiceMetrics(opts.service, config.version, app.server);
   const faults = new FaultInjector(config.faults);
   let draining = false;
 
@@ -78,8 +81,9 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
   }
 
   // onSend runs for every response, including rate-limit and error replies.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-App-Version', config.version);
+    reply.header('X-Trace-Id', request.id);
     if (draining) reply.header('Connection', 'close');
     return payload;
   });
@@ -93,6 +97,12 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     }
   });
 
+  // 'close' comes once a response is sent or its client went away, so an aborted request leaves the count too.
+  app.addHook('onRequest', async (_request, reply) => {
+    metrics.inFlight.inc({ version: config.version });
+    reply.raw.once('close', () => metrics.inFlight.dec({ version: config.version }));
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const labels = {
       method: request.method,
@@ -102,6 +112,8 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    // Every server error in the logs, injected ones too, findable by its trace id.
+    if (reply.statusCode >= 500) request.log.error({ status: reply.statusCode, route: labels.route }, 'answered with a server error');
   });
 
   app.setErrorHandler((error, request, reply) => {

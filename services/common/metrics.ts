@@ -1,14 +1,18 @@
 // Prometheus metrics for one service instance. Each app gets its own registry,
 // so two instances in one process (tests) never share counters.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Server } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface ServiceMetrics {
   registry: Registry;
   requests: Counter<'method' | 'route' | 'status' | 'version'>;
   duration: Histogram<'method' | 'route' | 'status' | 'version'>;
+  /** Requests received and not answered yet: the queue a slow replica builds up. */
+  inFlight: Gauge<'version'>;
 }
 
-export function createServiceMetrics(service: string, version: string): ServiceMetrics {
+/** The service's metrics; `server` is its HTTP server, whose open connections are counted at each scrape. */
+export function createServiceMetrics(service: string, version: string, server: Server): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
@@ -33,5 +37,20 @@ export function createServiceMetrics(service: string, version: string): ServiceM
     registers: [registry],
   });
   info.inc({ version }, 1);
-  return { registry, requests, duration };
+  const inFlight = new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'Requests received and not yet answered (the queue depth of this replica)',
+    labelNames: ['version'],
+    registers: [registry],
+  });
+  inFlight.set({ version }, 0);
+  new Gauge({
+    name: 'http_open_connections',
+    help: 'Open client connections, kept-alive ones included (active connections)',
+    registers: [registry],
+    async collect() {
+      this.set(await new Promise<number>((resolve) => server.getConnections((_err, count) => resolve(count))));
+    },
+  });
+  return { registry, requests, duration, inFlight };
 }

@@ -82,33 +82,40 @@ export function waitForRulesEvaluated(api: PrometheusApi, expectedCount: number,
   );
 }
 
-export interface QueryResult {
-  dashboard: string;
-  panel: string;
-  refId: string;
+export interface NamedQuery {
+  /** What the query shows, for messages and evidence. */
+  name: string;
   query: string;
-  series: number;
-  /** The first series' value, for the evidence. */
-  sample?: string;
+  /** Series it must return at least (1 unless said). */
+  atLeast?: number;
+}
+
+/** Runs every query until each returns at least its number of series, each a number (NaN is no data). */
+export function waitForQueryData(api: PrometheusApi, queries: NamedQuery[], timeoutMs: number) {
+  return pollUntil(
+    async () => {
+      const results: (NamedQuery & { series: number; sample?: string })[] = [];
+      for (const q of queries) {
+        const samples = (await api.query(q.query)).filter((s) => !Number.isNaN(Number(s.value[1])));
+        results.push({ ...q, series: samples.length, sample: samples[0]?.value[1] });
+      }
+      const short = results.filter((r) => r.series < (r.atLeast ?? 1));
+      return {
+        done: short.length === 0,
+        value: results,
+        seen: `${short.length} of ${results.length} queries short of data: ${short.map((r) => `${r.name} (${r.series} of ${r.atLeast ?? 1} series)`).join(', ')}`,
+      };
+    },
+    timeoutMs,
+    `every one of the ${queries.length} queries to return its series`,
+    2000,
+  );
 }
 
 /** Runs every dashboard query (variables filled in) until each returns at least one series. */
 export function waitForDashboardData(api: PrometheusApi, dashboards: LoadedDashboard[], variables: Record<string, string>, timeoutMs: number) {
-  const queries = dashboards.flatMap(dashboardQueries).map((q) => ({ ...q, query: expandVariables(q.expr, variables) }));
-  return pollUntil(
-    async () => {
-      const results: QueryResult[] = [];
-      for (const q of queries) {
-        const samples = await api.query(q.query);
-        results.push({ dashboard: q.dashboard, panel: q.panel, refId: q.refId, query: q.query, series: samples.length, sample: samples[0]?.value[1] });
-      }
-      const empty = results.filter((r) => r.series === 0);
-      return { done: empty.length === 0, value: results, seen: `${empty.length} of ${results.length} queries without data: ${empty.map((r) => `${r.dashboard} / ${r.panel} ${r.refId}`).join(', ')}` };
-    },
-    timeoutMs,
-    `every one of the ${queries.length} dashboard queries to return data`,
-    2000,
-  );
+  const queries = dashboards.flatMap(dashboardQueries).map((q) => ({ name: `${q.dashboard} / ${q.panel} ${q.refId}`, query: expandVariables(q.expr, variables) }));
+  return waitForQueryData(api, queries, timeoutMs);
 }
 
 const matches = (a: PromAlert, name: string, labels: Record<string, string>) => a.labels.alertname === name && Object.entries(labels).every(([k, v]) => a.labels[k] === v);

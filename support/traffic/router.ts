@@ -7,11 +7,13 @@
 // - A switch loses no request: new requests go to the new groups at once,
 //   requests in flight on a removed backend finish there (up to the drain
 //   timeout, then they are cut), and only then are its connections closed.
-// - Keep-alive pools to backends; X-Forwarded-For/Proto/Host; WebSocket upgrades.
+// - Keep-alive pools to backends; X-Forwarded-For/Proto/Host; W3C traceparent
+//   (the caller's trace kept, or one started); WebSocket upgrades.
 // - A request whose connection was refused is tried once on another backend;
 //   an idempotent request whose kept-alive connection was reset before any
 //   answer is retried the same way (the backend closed an idle connection).
 // - Per-backend metrics in Prometheus format and as JSON; fault hooks for chaos.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -69,6 +71,9 @@ export interface BackendStats {
   inFlight: number;
   requests: number;
   byClass: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error', number>;
+  /** Body bytes passed on to the backend (requests) and from it (responses), WebSocket frames included. */
+  bytesToBackend: number;
+  bytesFromBackend: number;
 }
 
 export interface RouterStats {
@@ -111,12 +116,30 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-en
 type StatusClass = keyof BackendStats['byClass'];
 const classOf = (status: number) => `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as StatusClass;
 
+const TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/;
+
+/**
+ * W3C Trace Context through the router, as a proxy that takes part in the
+ * trace: the caller's trace id is kept with the router as the new parent (a
+ * span id of its own), or a trace is started when the caller sent none or an
+ * invalid one (all-zero ids are invalid).
+ */
+export function nextTraceparent(incoming: string | string[] | undefined): string {
+  const m = typeof incoming === 'string' ? TRACEPARENT.exec(incoming.trim()) : null;
+  const valid = m !== null && !/^0+$/.test(m[1] as string);
+  const traceId = valid ? (m[1] as string) : crypto.randomBytes(16).toString('hex');
+  const flags = valid ? (m[2] as string) : '01';
+  return `00-${traceId}-${crypto.randomBytes(8).toString('hex')}-${flags}`;
+}
+
 /** A response's status line and headers as raw HTTP, for a socket taken over by an upgrade. */
 function rawHead(res: http.IncomingMessage): string {
   const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`];
   for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
+
+const ROUTERS_BY_REGISTRY = new WeakMap<Registry, Set<ServiceRouter>>();
 
 export class ServiceRouter {
   readonly service: string;
@@ -155,6 +178,34 @@ export class ServiceRouter {
       weight: shared('cutover_router_group_weight', () =>
         new Gauge({ name: 'cutover_router_group_weight', help: 'Traffic weight of each backend group', labelNames: ['service', 'group'], registers: [registry] })),
     };
+    // Read at scrape time from every router on this registry: nothing is added to the request path.
+    const routers = ROUTERS_BY_REGISTRY.get(registry) ?? new Set<ServiceRouter>();
+    ROUTERS_BY_REGISTRY.set(registry, routers);
+    routers.add(this);
+    const backendLabels = ['service', 'group', 'backend', 'version'] as const;
+    const perBackend = (name: string, help: string, extra: string[], values: (b: BackendState) => [Record<string, string>, number][]) =>
+      shared(name, () =>
+        new Gauge({
+          name,
+          help,
+          labelNames: [...backendLabels, ...extra],
+          registers: [registry],
+          collect() {
+            this.reset();
+            for (const router of routers) {
+              for (const b of router.backends.values()) {
+                if (b.state === 'closed') continue;
+                const base = { service: router.service, group: b.group, backend: b.backend.id, version: b.backend.version ?? 'unknown' };
+                for (const [labels, v] of values(b)) this.set({ ...base, ...labels }, v);
+              }
+            }
+          },
+        }));
+    perBackend('cutover_router_in_flight_requests', 'Requests passed to a backend and not answered yet, open WebSockets included (its active connections through the router)', [], (b) => [[{}, b.inFlight.size + b.sockets.size]]);
+    perBackend('cutover_router_backend_bytes_total', 'Body bytes the router passed to a backend (direction="sent") and from it (direction="received")', ['direction'], (b) => [
+      [{ direction: 'sent' }, b.stats.bytesToBackend],
+      [{ direction: 'received' }, b.stats.bytesFromBackend],
+    ]);
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server.keepAliveTimeout = 30_000;
@@ -223,6 +274,7 @@ export class ServiceRouter {
 
   /** Stops listening, drains every backend (bounded by the drain timeout) and closes all connections. */
   async close(): Promise<void> {
+    ROUTERS_BY_REGISTRY.get(this.metrics.registry)?.delete(this);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
@@ -258,6 +310,8 @@ export class ServiceRouter {
         inFlight: 0,
         requests: 0,
         byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, error: 0 },
+        bytesToBackend: 0,
+        bytesFromBackend: 0,
       },
       recorders: new Map(),
     };
@@ -333,6 +387,7 @@ export class ServiceRouter {
     headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
     headers['x-forwarded-proto'] ??= 'http';
     if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
+    headers.traceparent = nextTraceparent(req.headers.traceparent);
     return headers;
   }
 
@@ -388,6 +443,7 @@ export class ServiceRouter {
         const headers = { ...upstreamRes.headers };
         for (const h of HOP_BY_HOP) delete headers[h];
         res.writeHead(status, headers);
+        upstreamRes.on('data', (chunk: Buffer) => (b.stats.bytesFromBackend += chunk.length));
         upstreamRes.pipe(res);
         upstreamRes.on('end', () => {
           this.record(b, classOf(status), started);
@@ -424,7 +480,11 @@ export class ServiceRouter {
         }
       });
       if (retryable) upstream.end();
-      else req.pipe(upstream);
+      else {
+        // Only requests without a body are retried, so the bytes go to this one backend.
+        req.on('data', (chunk: Buffer) => (b.stats.bytesToBackend += chunk.length));
+        req.pipe(upstream);
+      }
     };
     attempt(backend, 2);
   }
@@ -457,6 +517,8 @@ export class ServiceRouter {
       socket.on('close', close);
       upstreamSocket.on('error', close);
       socket.on('error', close);
+      upstreamSocket.on('data', (chunk: Buffer) => (b.stats.bytesFromBackend += chunk.length));
+      socket.on('data', (chunk: Buffer) => (b.stats.bytesToBackend += chunk.length));
       upstreamSocket.pipe(socket);
       socket.pipe(upstreamSocket);
     });

@@ -37,7 +37,16 @@ test('every response carries X-App-Version; health, ready and metrics answer', a
   assert.match(metrics.text, /http_requests_total\{method="GET",route="\/health",status="200",version="v7",service="probe"\} 1/);
   assert.match(metrics.text, /http_request_duration_seconds_bucket\{le="0.05",service="probe",method="GET",route="\/health",status="200",version="v7"\} 1/);
   assert.match(metrics.text, /process_cpu_user_seconds_total/);
+  // The scrape itself is in flight while it is answered, on an open connection.
+  assert.match(metrics.text, /http_requests_in_flight\{version="v7",service="probe"\} 1\n/);
+  assert.match(metrics.text, /http_open_connections\{service="probe"\} [1-9]/);
   assert.match(metrics.text, /route="unmatched",status="404"/);
+  // The trace id of a well-formed traceparent answers back (and is every log line's reqId); otherwise a new one.
+  const traced = await call(`${s.url}/health`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+  assert.equal(traced.headers.get('x-trace-id'), '4bf92f3577b34da6a3ce929d0e0e4736');
+  const untraced = await call(`${s.url}/health`, { headers: { traceparent: 'nonsense' } });
+  assert.match(untraced.headers.get('x-trace-id') ?? '', /^[0-9a-f]{32}$/);
+  assert.notEqual(untraced.headers.get('x-trace-id'), (await call(`${s.url}/health`)).headers.get('x-trace-id'));
 });
 
 test('readiness follows storage and fails while draining', async (t) => {

@@ -31,6 +31,8 @@ import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
+import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
+import { registerPodMetrics } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
 import { type LoadedRuleFile, scaleRuleFile } from '../../monitoring/rules.ts';
 import { Supervisor, type Replica, type ReplicaSpec } from './supervisor.ts';
@@ -87,6 +89,9 @@ export class LocalPlatform implements Platform {
   private readonly catalog: ImageCatalog;
   private readonly registry = new Registry();
   private readonly rolloutMetrics: RolloutMetrics;
+  private readonly aggregatedLogs = new LogAggregator();
+  /** The rollout and image of every pod started, for its log lines (kept after it stops). */
+  private readonly podInfo = new Map<string, { rollout: string; image: string }>();
   private readonly services = new Map<string, { spec: Service; router: ServiceRouter }>();
   private readonly rollouts = new Map<string, RolloutEntry>();
   private readonly templates = new Map<string, AnalysisTemplate>();
@@ -107,6 +112,10 @@ export class LocalPlatform implements Platform {
     this.ownsDataDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-platform-'));
     this.supervisor.onEvent = (e) => this.record(e.replica, e.type, e.message);
+    this.supervisor.onLog = (l) => {
+      const pod = this.podInfo.get(l.replica);
+      this.aggregatedLogs.add({ at: l.at, pod: l.replica, rollout: pod?.rollout ?? '', image: pod?.image ?? '', stream: l.stream, line: l.line });
+    };
     this.rolloutMetrics = new RolloutMetrics(this.registry, {
       rollouts: () =>
         [...this.rollouts].map(([name, entry]) => ({
@@ -116,6 +125,14 @@ export class LocalPlatform implements Platform {
           status: entry.controller.status(),
         })),
       analysisRuns: () => this.runs.map((r) => ({ name: r.name, namespace: this.options.namespace ?? 'default', phase: r.phase })),
+    });
+    registerPodMetrics(this.registry, {
+      pods: () =>
+        [...this.rollouts].flatMap(([name, entry]) =>
+          [...entry.sets.values()].flatMap((set) =>
+            set.replicas.map((r) => ({ namespace: this.namespaceOf(name), pod: r.spec.name, container: set.revision.template.spec.containers[0]?.name ?? name, pid: r.pid, restarts: r.restarts })),
+          ),
+        ),
     });
     const swept = sweepLeftovers();
     if (swept.length > 0) this.log(`stopped ${swept.length} process(es) left running by an earlier run that was killed: ${swept.join(', ')}`);
@@ -233,8 +250,10 @@ export class LocalPlatform implements Platform {
     for (const e of container.env) env[e.name] = e.value;
     const probe = container.readinessProbe;
     const scaled = (s: number) => Math.max(100, s * 1000 * this.timeScale);
+    const name = `${rollout.metadata.name}-${revision.hash}-${randomSuffix()}`;
+    this.podInfo.set(name, { rollout: rollout.metadata.name, image: container.image });
     return {
-      name: `${rollout.metadata.name}-${revision.hash}-${randomSuffix()}`,
+      name,
       runnable,
       env,
       readiness: probe
@@ -362,6 +381,11 @@ export class LocalPlatform implements Platform {
     const groups = ruleFiles.reduce((n, f) => n + f.rules.groups.length, 0);
     this.record('prometheus', 'RulesLoaded', `${groups} rule group(s) from ${ruleFiles.map((f) => f.file).join(', ')}${this.timeScale === 1 ? '' : ` (for: durations scaled by ${this.timeScale})`}`);
     return p.url;
+  }
+
+  /** Every line every pod of this platform wrote (stopped pods too), as a log store would answer the query. */
+  logs(query?: LogQuery): LogEntry[] {
+    return this.aggregatedLogs.query(query);
   }
 
   /** The running Prometheus, for steps that read its API. */

@@ -3,7 +3,7 @@
 // rollout_events_total, analysis_run_info), so one Grafana dashboard
 // (k8s/monitoring/dashboards/rollouts.json) reads the local platform and a
 // real cluster alike. Values are read from the controllers at scrape time.
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RolloutStatus } from '../../rollout/controller.ts';
 
 export interface RolloutMetricsSource {
@@ -13,6 +13,9 @@ export interface RolloutMetricsSource {
 
 export class RolloutMetrics {
   private readonly events: Counter<'name' | 'namespace' | 'reason' | 'type'>;
+  private readonly durations: Histogram<'name' | 'namespace' | 'outcome'>;
+  /** When each rollout's update in progress started (its RolloutUpdated or RolloutRetried event). */
+  private readonly updating = new Map<string, number>();
 
   constructor(registry: Registry, source: RolloutMetricsSource) {
     const strategyLabel = (s: RolloutStatus['strategy']) => (s === 'blueGreen' ? 'blueGreen' : 'canary');
@@ -53,11 +56,27 @@ export class RolloutMetrics {
       },
     });
     this.events = new Counter({ name: 'rollout_events_total', help: 'Events a rollout emitted, by reason', labelNames: ['name', 'namespace', 'reason', 'type'], registers: [registry] });
+    // Argo's controller has no such histogram: cutover's own name, from the same events.
+    this.durations = new Histogram({
+      name: 'cutover_rollout_duration_seconds',
+      help: 'Time from an update of a rollout to its completion (outcome="completed") or abort (outcome="aborted")',
+      labelNames: ['name', 'namespace', 'outcome'],
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      registers: [registry],
+    });
   }
 
   /** Counts one controller event (Argo's events are Normal, or Warning for aborts and failures). */
   event(rollout: string, namespace: string, reason: string): void {
     const warning = /Abort|Fail|Error|Degraded|Inconclusive/.test(reason);
     this.events.inc({ name: rollout, namespace, reason, type: warning ? 'Warning' : 'Normal' });
+    const key = `${namespace}/${rollout}`;
+    // A retry starts the aborted update over: its duration counts from the retry.
+    if (reason === 'RolloutUpdated' || reason === 'RolloutRetried') this.updating.set(key, performance.now());
+    const started = this.updating.get(key);
+    if (started !== undefined && (reason === 'RolloutCompleted' || reason === 'RolloutAborted')) {
+      this.durations.observe({ name: rollout, namespace, outcome: reason === 'RolloutCompleted' ? 'completed' : 'aborted' }, (performance.now() - started) / 1000);
+      this.updating.delete(key);
+    }
   }
 }

@@ -83,6 +83,14 @@ export function killOnExit(child: ChildProcess): void {
   });
 }
 
+/** One line a replica wrote, as it comes. */
+export interface ReplicaLogLine {
+  at: string;
+  replica: string;
+  stream: string;
+  line: string;
+}
+
 export class Replica extends EventEmitter {
   state: ReplicaState = 'starting';
   port = 0;
@@ -114,11 +122,19 @@ export class Replica extends EventEmitter {
     this.emit('event', e);
   }
 
+  /** What a stream has written after its last newline, until the rest of the line comes. */
+  private readonly partial = new Map<string, string>();
+
   private log(stream: string, chunk: Buffer): void {
     const limit = this.spec.logLines ?? 2000;
-    for (const line of chunk.toString().split('\n')) {
+    const text = (this.partial.get(stream) ?? '') + chunk.toString();
+    const lines = text.split('\n');
+    this.partial.set(stream, stream === 'spawn' ? '' : (lines.pop() as string));
+    const at = new Date().toISOString();
+    for (const line of lines) {
       if (line === '') continue;
-      this.logs.push(`${new Date().toISOString()} ${stream} ${line}`);
+      this.logs.push(`${at} ${stream} ${line}`);
+      this.emit('log', { at, replica: this.spec.name, stream, line } satisfies ReplicaLogLine);
     }
     if (this.logs.length > limit) this.logs.splice(0, this.logs.length - limit);
   }
@@ -145,6 +161,9 @@ export class Replica extends EventEmitter {
     killOnExit(child);
     child.stdout?.on('data', (c: Buffer) => this.log('stdout', c));
     child.stderr?.on('data', (c: Buffer) => this.log('stderr', c));
+    // A last line without a newline is still a line.
+    child.stdout?.once('end', () => this.log('stdout', Buffer.from('\n')));
+    child.stderr?.once('end', () => this.log('stderr', Buffer.from('\n')));
     child.once('error', (err) => this.log('spawn', Buffer.from(err.message)));
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
     this.successes = 0;
@@ -276,6 +295,8 @@ export class Supervisor {
   readonly events: ReplicaEvent[] = [];
   /** Told of every replica event as it happens. */
   onEvent: ((e: ReplicaEvent) => void) | undefined;
+  /** Told of every line a replica writes, as it comes. */
+  onLog: ((line: ReplicaLogLine) => void) | undefined;
 
   /** Starts a replica and waits until it is ready. */
   async start(spec: ReplicaSpec): Promise<Replica> {
@@ -284,6 +305,7 @@ export class Supervisor {
       this.events.push(e);
       this.onEvent?.(e);
     });
+    replica.on('log', (line: ReplicaLogLine) => this.onLog?.(line));
     this.replicas.set(spec.name, replica);
     await replica.launch();
     try {

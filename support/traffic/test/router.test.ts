@@ -231,3 +231,51 @@ test('metrics in Prometheus format, per backend and status class', async (t) => 
   assert.match(text, /cutover_router_group_weight\{service="web",group="stable"\} 100/);
   assert.ok(r.registry);
 });
+
+test('bytes to and from each backend and requests in flight, for every router of a shared registry', async (t) => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const a = await backend('a', (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const answer = () => res.writeHead(200).end(`got ${body.length} bytes`);
+      if (req.url === '/hold') void held.then(answer);
+      else answer();
+    });
+  });
+  t.after(a.close);
+  const r1 = await router(t);
+  const r2 = await router(t, { service: 'api', registry: r1.registry });
+  await r1.setGroups([{ name: 'stable', weight: 100, backends: [a.backend] }]);
+  await r2.setGroups([{ name: 'stable', weight: 100, backends: [{ ...a.backend, id: 'a2' }] }]);
+  const posted = await fetch(r1.url, { method: 'POST', body: 'x'.repeat(1000) });
+  assert.equal(await posted.text(), 'got 1000 bytes');
+  const waiting = fetch(`${r2.url}/hold`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const text = await r1.prometheus();
+  assert.match(text, /cutover_router_backend_bytes_total\{service="web",group="stable",backend="a",version="a",direction="sent"\} 1000/);
+  assert.match(text, /cutover_router_backend_bytes_total\{service="web",group="stable",backend="a",version="a",direction="received"\} 14/);
+  assert.match(text, /cutover_router_in_flight_requests\{service="web",group="stable",backend="a",version="a"\} 0/);
+  assert.match(text, /cutover_router_in_flight_requests\{service="api",group="stable",backend="a2",version="a"\} 1/);
+  release();
+  assert.equal((await waiting).status, 200);
+});
+
+test("W3C traceparent: the caller's trace goes on with the router as parent; a trace starts when none or an invalid one came", async (t) => {
+  const a = await backend('a');
+  t.after(a.close);
+  const r = await router(t);
+  await r.setGroups([{ name: 'stable', weight: 100, backends: [a.backend] }]);
+  const seen = async (headers: Record<string, string>) => (JSON.parse((await get(r.url, headers)).body) as { headers: Record<string, string> }).headers.traceparent as string;
+  const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00';
+  const kept = await seen({ traceparent: incoming });
+  assert.match(kept, /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-00$/);
+  assert.notEqual(kept, incoming, 'the router is the new parent');
+  for (const bad of [undefined, 'garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01']) {
+    const started = await seen(bad === undefined ? {} : { traceparent: bad });
+    assert.match(started, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.ok(!started.includes('00000000000000000000000000000000'));
+  }
+  assert.notEqual(await seen({}), await seen({}), 'each request its own trace');
+});

@@ -109,3 +109,23 @@ test('when the run itself exits, its replicas go with it', async () => {
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(alive(pid), false, `replica ${pid} outlived its runner`);
 });
+
+test('output lines are whole: a line written in pieces is one line, and a last line without a newline is kept', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const lines: string[] = [];
+  supervisor.onLog = (l) => lines.push(`${l.replica} ${l.stream} ${l.line}`);
+  // Listens so it becomes ready, writes a line in three pieces with pauses, then a last line with no newline, then exits.
+  const code = `
+    const http = require('node:http');
+    http.createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
+    setTimeout(() => process.stdout.write('{"level":50,'), 300);
+    setTimeout(() => process.stdout.write('"msg":"in pieces"'), 400);
+    setTimeout(() => process.stdout.write('}\\nlast words'), 500);
+    setTimeout(() => process.exit(0), 700);`;
+  await supervisor.start({ name: 'talker', runnable: script(code), env: {}, readiness: { periodMs: 100, path: '/' }, restartPolicy: 'Never' });
+  const until = Date.now() + 5000;
+  while (!lines.includes('talker stdout last words') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(lines.includes('talker stdout {"level":50,"msg":"in pieces"}'), lines.join('\n'));
+  assert.ok(lines.includes('talker stdout last words'), lines.join('\n'));
+});
