@@ -37,6 +37,7 @@ Feature: Canary release of TinyURL
   @prd=deployment-engineering-guide/during-deployment/verify-traffic-routing-0865
   @prd=deployment-engineering-guide/during-deployment/test-critical-user-flows-00d4
   @prd=canary-readme-tasks/tasks/canary-deployment-progressive-rollout-10-25-fe26
+  @prd=deployment-engineering-guide/post-deployment/check-application-logs-5004
   Scenario: A healthy canary is promoted step by step
     When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
     Then rollout "tinyurl" is "Healthy" within 12 minutes
@@ -47,6 +48,7 @@ Feature: Canary release of TinyURL
     And the traffic met "http_req_failed: rate<0.001" and "checks: rate>0.999"
     And the traffic during the rollout met "http_req_duration: p(95)<50"
     And every short link created during the scenario still resolves
+    And no pod of rollout "tinyurl" logged at level "error" or above
 
   @severity:critical
   @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/test-automated-rollback-on-metric-failure-01b2

@@ -63,6 +63,49 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
     And the dashboards in "k8s/monitoring/dashboards" draw the thresholds of the rules in "k8s/monitoring/rules"
     And the traffic to "tinyurl" met "http_req_failed: rate<0.001"
 
+  @prd=canary-readme-tasks/tasks/request-rate-requests-per-second-9a4d
+  @prd=canary-readme-tasks/tasks/error-rate-4xx-5xx-responses-4646
+  @prd=canary-readme-tasks/tasks/response-time-p50-p95-p99-cca9
+  @prd=canary-readme-tasks/tasks/active-connections-a107
+  @prd=canary-readme-tasks/tasks/queue-depth-224a
+  @prd=canary-readme-tasks/tasks/cpu-utilization-per-pod-956a
+  @prd=canary-readme-tasks/tasks/memory-utilization-per-pod-02f6
+  @prd=canary-readme-tasks/tasks/disk-i-o-operations-1db2
+  @prd=canary-readme-tasks/tasks/network-throughput-f88b
+  @prd=canary-readme-tasks/tasks/pod-restart-count-99b3
+  @prd=canary-readme-tasks/tasks/rollout-duration-9e79
+  @prd=canary-readme-tasks/tasks/rollout-success-rate-1edf
+  @prd=canary-readme-tasks/tasks/rollback-frequency-18d7
+  @prd=canary-readme-tasks/tasks/analysis-template-results-7bd2
+  @prd=canary-readme-tasks/tasks/traffic-distribution-1beb
+  Scenario: Every metric the canary README lists is collected, per pod where it says so, while a canary runs
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    And Prometheus monitors the platform with the rules in "k8s/monitoring/rules"
+    And 40 requests per second are sent to "tinyurl" for the whole scenario with these requests:
+      | method | path          | status |
+      | GET    | /             | 200    |
+      | GET    | /no-such-code | 404    |
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is paused at a canary weight of 10% within 1 minute
+    And Prometheus answers these queries with data within 1 minute:
+      | metric                       | query                                                                                                                                                                                         | series |
+      | request rate                 | service_version:http_requests:rate1m{service="tinyurl"}                                                                                                                                       | 2      |
+      | 4xx and 5xx rate             | sum by (status) (rate(http_requests_total{service="tinyurl",status=~"4..\|5.."}[1m]))                                                                                                         | 1      |
+      | response time p50, p95, p99  | {__name__=~"service:http_request_duration_seconds:p(50\|95\|99)_1m",service="tinyurl"}                                                                                                         | 3      |
+      | active connections per pod   | http_open_connections{service="tinyurl"}                                                                                                                                                      | 3      |
+      | queue depth per pod          | http_requests_in_flight{service="tinyurl"}                                                                                                                                                    | 3      |
+      | CPU per pod                  | rate(container_cpu_usage_seconds_total{container="tinyurl"}[1m])                                                                                                                              | 3      |
+      | memory per pod               | container_memory_working_set_bytes{container="tinyurl"}                                                                                                                                       | 3      |
+      | disk I/O per pod             | rate(container_fs_writes_bytes_total{container="tinyurl"}[1m]) + on(pod) rate(container_fs_reads_bytes_total{container="tinyurl"}[1m])                                                          | 3      |
+      | network throughput           | sum by (direction) (rate(cutover_router_backend_bytes_total{service="tinyurl"}[1m]))                                                                                                          | 2      |
+      | pod restarts                 | kube_pod_container_status_restarts_total{container="tinyurl"}                                                                                                                                 | 3      |
+      | rollout duration             | cutover_rollout_duration_seconds_count{name="tinyurl",outcome="completed"}                                                                                                                    | 1      |
+      | rollout success rate         | sum(increase(rollout_events_total{name="tinyurl",reason="RolloutCompleted"}[1d])) / (sum(increase(rollout_events_total{name="tinyurl",reason="RolloutCompleted"}[1d])) + (sum(increase(rollout_events_total{name="tinyurl",reason="RolloutAborted"}[1d])) or vector(0))) | 1      |
+      | rollbacks                    | sum(increase(rollout_events_total{name="tinyurl",reason=~"RolloutAborted\|RolloutUndo"}[1d])) or vector(0)                                                                                     | 1      |
+      | analysis results             | analysis_run_info{name=~"tinyurl-.*"}                                                                                                                                                         | 1      |
+      | traffic distribution         | service_group:router_weight:max{service="tinyurl"}                                                                                                                                            | 2      |
+
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/access-prometheus-ui-2102
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-alert-rules-for-error-rates-2795
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-alert-rules-for-latency-5450
@@ -87,6 +130,25 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
       | alert         | limit                          | image                     |
       | HighErrorRate | 5% error-rate limit            | cutover/tinyurl:v2-faulty |
       | HighLatency   | 50 ms p95 target of TinyURL    | cutover/tinyurl:v2-slow   |
+
+  @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-log-aggregation-0e5d
+  @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/test-distributed-tracing-edfb
+  @prd=canary-readme-tasks/tasks/review-logs-kubectl-logs-deployment-service-194a
+  Scenario: A request's trace goes through the router into the pod, and a failed one is found in the aggregated logs by its trace id
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    When I send GET "/" to "tinyurl"
+    Then the response header "x-trace-id" matches "^[0-9a-f]{32}$"
+    Given every request carries the header "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    When I send GET "/" to "tinyurl"
+    Then the response header "x-trace-id" is "4bf92f3577b34da6a3ce929d0e0e4736"
+    And no pod of rollout "tinyurl" logged at level "error" or above
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2-faulty"
+    Then rollout "tinyurl" is "Paused" within 1 minute
+    When I send GET "/" to "tinyurl-preview" 4 times
+    Then 2 of those responses have status 500
+    And the aggregated logs of rollout "tinyurl" have a line at level "error" with the trace id of the last response
+    And the aggregated logs of rollout "tinyurl" hold lines from at least 4 pods
 
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/document-monitoring-queries-and-dashboards-11cc
   Scenario: The monitoring documentation names every rule, alert and dashboard

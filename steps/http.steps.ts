@@ -138,6 +138,16 @@ Then('the first {int} of those responses have status {int}, and the other {int} 
   );
 });
 
+/** How many of the requests sent "N times" were answered with this status, in any order (e.g. a faulty version's share). */
+Then('{int} of those responses have status {int}', async function (this: CutoverWorld, count: number, status: number) {
+  const statuses = this.responseStatuses;
+  if (statuses === undefined) throw new Error('no request was sent "N times" in this scenario');
+  const got = statuses.filter((s) => s === status).length;
+  await this.evidence.verify(`${count} of ${statuses.length} answered ${status}`, got === count, { expected: count, measured: runLengths(statuses).join(', ') }, () =>
+    `${got} of the ${statuses.length} responses have status ${status}, expected ${count}; in order: ${runLengths(statuses).join(', ')}`,
+  );
+});
+
 /** One field error of a 400 answer (`{"error": "invalid input", "fields": [{"field": …, "message": …}]}`) names this field. */
 Then('the response says the field {string} is invalid', async function (this: CutoverWorld, name: string) {
   const r = response(this);

@@ -1,10 +1,10 @@
 // Monitoring: the project's Prometheus rules loaded into a Prometheus that
 // scrapes the platform, its dashboards' queries run for real, alerts watched.
 import fs from 'node:fs';
-import { Given, Then } from '@cucumber/cucumber';
+import { Given, Then, type DataTable } from '@cucumber/cucumber';
 import { launchChromium } from '../support/browser/chromium.ts';
 import { viewPrometheusAlerts } from '../support/browser/prometheus-ui.ts';
-import { waitForAlertFiring, waitForAlertResolved, waitForDashboardData, waitForRulesEvaluated, waitForTargets } from '../support/monitoring/checks.ts';
+import { waitForAlertFiring, waitForAlertResolved, waitForDashboardData, waitForQueryData, waitForRulesEvaluated, waitForTargets } from '../support/monitoring/checks.ts';
 import { dashboardThresholdChecks, loadDashboards, undocumented } from '../support/monitoring/dashboards.ts';
 import { PrometheusApi } from '../support/monitoring/prometheus-api.ts';
 import { loadRuleFiles } from '../support/monitoring/rules.ts';
@@ -50,6 +50,25 @@ Then('every query of the dashboards in {string} returns data within {duration}',
     await this.evidence.verify(`every dashboard query returns data`, true, { expected: 'at least one series per query', measured: `${outcome.value.length} queries with data`, details: outcome.value }, () => '');
   } catch (err) {
     await this.evidence.text('dashboard queries without data', (err as Error).message);
+    throw err;
+  }
+});
+
+/** Each PromQL query returns at least its number of series, each a number (| metric | query | series |), within the bound; the values go into the report. */
+Then('Prometheus answers these queries with data within {duration}:', async function (this: CutoverWorld, ms: number, table: DataTable) {
+  const { api } = monitoring(this);
+  const queries = table.hashes().map((row, i) => {
+    const { metric, query, series } = row as { metric?: string; query?: string; series?: string };
+    if (!metric || !query || !series || !/^[1-9]\d*$/.test(series)) throw new Error(`row ${i + 1}: expected the columns | metric | query | series | with a PromQL query and a whole number of series (at least 1), got ${JSON.stringify(row)}`);
+    return { name: metric, query, atLeast: Number(series) };
+  });
+  try {
+    const outcome = await waitForQueryData(api, queries, ms);
+    const rows = outcome.value.map((r) => `${r.name.padEnd(40)} ${String(r.series).padStart(3)} series (≥ ${r.atLeast})  first value ${r.sample}  ${r.query}`);
+    await this.evidence.text('metrics collected', rows.join('\n'));
+    await this.evidence.verify(`${queries.length} queries answered with data`, true, { expected: queries.map((q) => `${q.name}: ≥ ${q.atLeast} series`), measured: outcome.value.map((r) => `${r.name}: ${r.series} series`) }, () => '');
+  } catch (err) {
+    await this.evidence.text('queries short of data', (err as Error).message);
     throw err;
   }
 });
