@@ -69,9 +69,13 @@ Feature: Canary release of TinyURL
       | success-rate, error-rate  | cutover/tinyurl:v2-faulty |
       | latency                   | cutover/tinyurl:v2-slow   |
 
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/apply-stable-service-manifest-f6c4
+  @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/apply-canary-service-manifest-4edf
   Scenario: An operator promotes a canary past its pauses, then aborts the next one
     When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
     Then rollout "tinyurl" is paused at a canary weight of 10% within 1 minute
+    And 10 requests to "tinyurl-stable" are all answered by "cutover/tinyurl:v1"
+    And 10 requests to "tinyurl-canary" are all answered by "cutover/tinyurl:v2"
     When rollout "tinyurl" is promoted
     Then rollout "tinyurl" is paused at a canary weight of 25% within 1 minute
     When rollout "tinyurl" is aborted

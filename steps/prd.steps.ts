@@ -1,8 +1,11 @@
 // The requirement documents as cutover reads them: every item with a stable
 // id, embedded copies linked, task lines counted.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Then, When } from '@cucumber/cucumber';
+import { z } from 'zod';
+import { runBounded } from '../support/process/bounded.ts';
 import { readAttestation } from '../support/prd/attestation.ts';
 import { defaultPrdDir, loadPrds, parsePrd, type PrdDocument } from '../support/prd/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -54,6 +57,58 @@ Then('{string} has {int} task lines, {int} of them naming a checklist item', asy
   const lines = doc.items.filter((i) => i.kind === 'task');
   const measured = { tasks: lines.length, linked: lines.filter((i) => i.sameAs).length };
   await this.evidence.verify(`task lines of ${name}`, measured.tasks === tasks && measured.linked === linked, { expected: { tasks, linked }, measured }, () => `${name}: ${measured.tasks} task lines, ${measured.linked} linked; expected ${tasks} and ${linked}`);
+});
+
+/** Runs `cutover prd items --prd <PRDs> --out <file>` as a user would; the file is kept for the next steps. */
+When('the CLI writes every item of the PRDs to one tasks file', async function (this: CutoverWorld) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-tasks-'));
+  this.session.onCleanup(`tasks file ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'master-tasks.json');
+  const run = await runBounded({ command: process.execPath, args: ['bin/cutover.mjs', 'prd', 'items', '--prd', defaultPrdDir(), '--out', file], cwd: process.cwd(), timeoutMs: 60_000, what: 'cutover prd items' });
+  if (run.status !== 0 || !fs.existsSync(file)) throw new Error(`cutover prd items exited ${run.status}: ${run.output.slice(-2000)}`);
+  this.progress(run.output.trim());
+  this.remembered.set('tasks file', file);
+});
+
+const TasksFileSchema = z.array(
+  z.object({
+    id: z.string().min(1),
+    document: z.string().min(1),
+    file: z.string().min(1),
+    line: z.number().int().positive(),
+    kind: z.enum(['checklist', 'task', 'target']),
+    text: z.string().min(1),
+    done: z.boolean(),
+    headings: z.array(z.string()),
+    sameAs: z.string().optional(),
+  }),
+);
+
+function tasksFile(world: CutoverWorld): z.infer<typeof TasksFileSchema> {
+  const file = world.remembered.get('tasks file');
+  if (file === undefined) throw new Error('no tasks file was written in this scenario: add "When the CLI writes every item of the PRDs to one tasks file" first');
+  const parsed = TasksFileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.slice(0, 5).map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** The file holds exactly the items the reader found (same ids, each once), each with its document, line and text. */
+Then('the tasks file lists every item the reader found, each id once', async function (this: CutoverWorld) {
+  const listed = tasksFile(this);
+  const ids = listed.map((i) => i.id);
+  const expected = documents(this).flatMap((d) => d.items.map((i) => i.id));
+  const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+  const missing = expected.filter((id) => !ids.includes(id));
+  const extra = ids.filter((id) => !expected.includes(id));
+  await this.evidence.verify('tasks file = the items read', duplicates.length === 0 && missing.length === 0 && extra.length === 0 && listed.length === expected.length, { expected: expected.length, measured: { items: listed.length, duplicates, missing, extra } }, () =>
+    `the tasks file lists ${listed.length} items, the reader found ${expected.length}; duplicates: ${duplicates.slice(0, 5).join(', ') || 'none'}; missing: ${missing.slice(0, 5).join(', ') || 'none'}; extra: ${extra.slice(0, 5).join(', ') || 'none'}`,
+  );
+});
+
+/** The task lines of one document, counted in the tasks file. */
+Then('the tasks file tracks the {int} task lines of {string}', async function (this: CutoverWorld, count: number, name: string) {
+  const tasks = tasksFile(this).filter((i) => i.document === name && i.kind === 'task');
+  await this.evidence.verify(`${count} task lines of ${name} in the tasks file`, tasks.length === count, { expected: count, measured: tasks.length }, () => `the tasks file has ${tasks.length} task lines of ${name}, expected ${count}`);
 });
 
 /** A document that embeds another verbatim counts none of the copied items. */

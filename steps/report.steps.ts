@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Then, When } from '@cucumber/cucumber';
 import { viewReportScenario } from '../support/browser/allure-report.ts';
 import { launchChromium } from '../support/browser/chromium.ts';
-import { buildReport, runFeature } from '../support/evidence/report.ts';
+import { buildReport, dryRunFeatures, runFeature } from '../support/evidence/report.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 function reportOf(world: CutoverWorld): string {
@@ -42,5 +42,17 @@ Then('the report shows scenario {string} as {string} with {string}, and draws it
         : view.charts.length === 0
           ? `the report page of "${scenario}" has no charts`
           : `charts not drawn by the browser: ${undrawn.map((c) => `${c.name} (${c.width}×${c.height})`).join(', ')}`,
+  );
+});
+
+/** cucumber's dry run over the features: every step of every scenario (those CI does not run too) has exactly one definition. */
+Then('a dry run of {string} matches every step to exactly one definition', async function (this: CutoverWorld, paths: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-dry-run-'));
+  this.session.onCleanup(`dry-run reports ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
+  const outcome = await dryRunFeatures(process.cwd(), paths.split(',').map((p) => p.trim()), dir);
+  const unmatched = (outcome.byStatus.undefined ?? 0) + (outcome.byStatus.ambiguous ?? 0);
+  await this.evidence.text('dry run', outcome.output);
+  await this.evidence.verify(`every step of ${paths} has one definition`, unmatched === 0 && outcome.steps > 0, { expected: '0 undefined, 0 ambiguous', measured: { scenarios: outcome.scenarios, steps: outcome.steps, ...outcome.byStatus } }, () =>
+    `${outcome.byStatus.undefined ?? 0} undefined and ${outcome.byStatus.ambiguous ?? 0} ambiguous steps in ${paths}: ${outcome.output.slice(-1500)}`,
   );
 });

@@ -1,6 +1,8 @@
 // Rollouts: applying manifests, the `kubectl argo rollouts` verbs, bounded
 // waits for a phase, step or weight, and what the rollout did.
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
+import { lintManifests } from '../support/cli/lint.ts';
+import { ImageCatalog } from '../support/platform/local/catalog.ts';
 import type { RolloutEvent, RolloutPhase } from '../support/rollout/controller.ts';
 import { delayBetween, timeUntilOnlyVersion, type EventDelay } from '../support/rollout/observations.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
@@ -253,4 +255,15 @@ Then('{image} served at least {percent} of the requests {window}', async functio
 /** The share of answered requests a version served over a window, at most. */
 Then('{image} served at most {percent} of the requests {window}', async function (this: CutoverWorld, image: string, percent: number, phrase: WindowPhrase) {
   await assertVersionShare(this, image, 'at most', percent, phrase);
+});
+
+/** `cutover lint --strict` on manifests (comma-separated files or folders): no error, no reference that would not resolve, every image runnable; what the local platform ignores is attached. */
+Then('the linter finds nothing to fix in {string}', async function (this: CutoverWorld, paths: string) {
+  const files = this.session.expandManifests(paths.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+  const result = lintManifests(files, new ImageCatalog());
+  await this.evidence.json(`lint of ${paths}`, result);
+  const problems = [...result.errors, ...result.warnings];
+  await this.evidence.verify(`lint --strict of ${paths}`, problems.length === 0 && result.documents > 0, { expected: '0 errors, 0 warnings', measured: { documents: result.documents, errors: result.errors.length, warnings: result.warnings.length, ignored: result.ignored.length } }, () =>
+    result.documents === 0 ? `no manifest in ${paths}` : `${problems.length} problem(s) in ${paths}: ${problems.slice(0, 10).join('; ')}`,
+  );
 });

@@ -39,8 +39,9 @@ const USAGE = `usage:
   cutover prd scaffold --prd <dir-or-files> [--features <dir>] --out <dir>
       Writes @wip feature skeletons for the missing items (one file per document);
       never overwrites a file.
-  cutover prd items --prd <dir-or-files> [--json]
-      Lists every item with its id (what @prd= tags name).`;
+  cutover prd items --prd <dir-or-files> [--json] [--out <file>]
+      Lists every item with its id (what @prd= tags name); --out writes them all as
+      JSON to one file (e.g. master-tasks.json).`;
 
 class UsageError extends Error {}
 
@@ -222,7 +223,13 @@ function prd(args: Parsed): number {
   const json = args.flags.has('json');
   if (action === 'items') {
     const items = documents.flatMap((d) => d.items);
-    if (json) console.log(JSON.stringify(items, null, 2));
+    const out = args.flags.get('out');
+    if (typeof out === 'string') {
+      // One tasks file for every PRD (the Python originals' master-tasks.json).
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      fs.writeFileSync(out, `${JSON.stringify(items, null, 2)}\n`);
+      console.log(`wrote ${items.length} items of ${documents.length} documents to ${out}`);
+    } else if (json) console.log(JSON.stringify(items, null, 2));
     else for (const i of items) console.log(`${i.id}${i.sameAs ? ` = ${i.sameAs}` : ''}\t${path.basename(i.file)}:${i.line}\t${i.text}`);
     return 0;
   }

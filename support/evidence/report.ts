@@ -19,3 +19,30 @@ export async function buildReport(root: string, reportsDir: string, timeoutMs = 
   if (r.status !== 0) throw new Error(`the Allure report could not be built (exit ${r.status}):\n${r.output.slice(-3000)}`);
   return path.join(reportsDir, 'allure-report');
 }
+
+export interface DryRunOutcome {
+  scenarios: number;
+  steps: number;
+  /** Counts by status in cucumber's summary ("undefined", "ambiguous", "skipped"...). */
+  byStatus: Record<string, number>;
+  output: string;
+}
+
+/** cucumber-js --dry-run over these paths (reports in their own folder): every step matched to a definition, nothing run. */
+export async function dryRunFeatures(root: string, paths: string[], reportsDir: string, timeoutMs = 180_000): Promise<DryRunOutcome> {
+  const args = [path.join('node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'), '--dry-run', ...paths];
+  const r = await run(args, root, { CUTOVER_REPORTS_DIR: reportsDir, CUTOVER_QUIET: '1' }, timeoutMs, `cucumber-js --dry-run ${paths.join(' ')}`);
+  const summary = (noun: string) => {
+    const m = new RegExp(`^(\\d+) ${noun}s? \\(([^)]*)\\)`, 'm').exec(r.output);
+    if (m === null) throw new Error(`cucumber-js --dry-run printed no ${noun} summary (exit ${r.status}):\n${r.output.slice(-2000)}`);
+    return { total: Number(m[1]), parts: m[2] as string };
+  };
+  const scenarios = summary('scenario');
+  const steps = summary('step');
+  const byStatus: Record<string, number> = {};
+  for (const part of steps.parts.split(',')) {
+    const [n, status] = part.trim().split(' ');
+    if (status !== undefined) byStatus[status] = Number(n);
+  }
+  return { scenarios: scenarios.total, steps: steps.total, byStatus, output: r.output };
+}

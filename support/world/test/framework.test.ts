@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runFeature } from '../../evidence/report.ts';
+import { dryRunFeatures, runFeature } from '../../evidence/report.ts';
 import { RunSummarySchema } from '../../evidence/summary.ts';
 import { k6Binary } from '../../traffic/k6.ts';
 
@@ -50,4 +50,14 @@ test('an impossible expectation fails with what was measured, on both load engin
   assert.ok(results.some((f) => f.endsWith('-result.json')));
   assert.ok(results.some((f) => f.endsWith('.svg')), 'charts are attached as SVG');
   assert.ok(fs.existsSync(path.join(reports, 'allure-results', 'environment.properties')));
+});
+
+test('a dry run counts a step no definition matches, and runs nothing', async (t) => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-dry-run-'));
+  t.after(() => fs.rmSync(reports, { recursive: true, force: true }));
+  const outcome = await dryRunFeatures(ROOT, [`${FIXTURES}/unmatched-steps.feature`], reports);
+  assert.equal(outcome.scenarios, 1);
+  assert.equal(outcome.steps, 2);
+  assert.equal(outcome.byStatus.undefined, 1, outcome.output.slice(-2000));
+  assert.equal(outcome.byStatus.skipped, 1);
 });
