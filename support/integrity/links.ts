@@ -9,6 +9,8 @@ export interface LedgerEntry {
   url: string;
   /** When the creation was due (epoch ms). */
   at: number;
+  /** When the acknowledgement came (epoch ms). */
+  ackAt: number;
   /** The version that acknowledged it. */
   version: string;
 }
@@ -43,14 +45,16 @@ export class LinkLedger {
     const body = JSON.parse(r.body) as { code?: string };
     const url = (JSON.parse(r.request.body ?? '{}') as { url?: string }).url;
     if (typeof body.code !== 'string' || typeof url !== 'string') throw new Error(`TinyURL acknowledged a link without a code: ${r.body.slice(0, 200)}`);
-    this.entries.push({ code: body.code, url, at: r.scheduledAt, version: r.version });
+    this.entries.push({ code: body.code, url, at: r.scheduledAt, ackAt: r.scheduledAt + r.latencyMs, version: r.version });
   }
 
-  /** Follows no redirect: reads each code's Location and compares it with what was stored. */
-  async verify(target: string, concurrency = 16): Promise<LedgerCheck> {
+  /** Follows no redirect: reads each code's Location and compares it with what was stored (only links acknowledged before `ackedBefore`, when given). */
+  async verify(target: string, options: { concurrency?: number; ackedBefore?: number } = {}): Promise<LedgerCheck> {
+    const concurrency = options.concurrency ?? 16;
+    const entries = options.ackedBefore === undefined ? this.entries : this.entries.filter((e) => e.ackAt < (options.ackedBefore as number));
     const agent = new Agent({ connections: concurrency });
-    const result: LedgerCheck = { acknowledged: this.entries.length, checked: 0, intact: 0, missing: [], wrong: [] };
-    const queue = [...this.entries];
+    const result: LedgerCheck = { acknowledged: entries.length, checked: 0, intact: 0, missing: [], wrong: [] };
+    const queue = [...entries];
     const origin = new URL(target).origin;
     try {
       await Promise.all(

@@ -1,6 +1,7 @@
 // What steps see of a platform. Steps never branch on the platform: local,
 // docker and kubernetes each implement this, chosen by Cucumber profile.
 import type { AnalysisRunSnapshot } from '../analysis/run.ts';
+import type { DatabaseBackup } from '../backup/sqlite.ts';
 import type { LogEntry, LogQuery } from '../logs/aggregate.ts';
 import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import type { RolloutController } from '../rollout/controller.ts';
@@ -33,6 +34,8 @@ export interface Platform {
   /** Every analysis run started so far, with every measurement. */
   analysisRuns(): AnalysisRunSnapshot[];
   diagnostics(): PlatformDiagnostics;
+  /** Online backups of the rollout's databases into destDir, each checked by SQLite. */
+  backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]>;
   /** Every line the pods wrote, labelled with pod, rollout and image, structured lines parsed (level, message, trace id). */
   logs(query?: LogQuery): LogEntry[];
   /** Has Prometheus scrape the services, routers and rollout metrics with these rules loaded; returns its URL as the test reaches it. */

@@ -14,6 +14,7 @@ import { VerificationSession } from '../scenario/session.ts';
 import type { LinkLedger } from '../integrity/links.ts';
 import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
 import type { FormOutcome } from '../browser/web-form.ts';
+import type { DatabaseBackup } from '../backup/sqlite.ts';
 import type { PrdDocument } from '../prd/parse.ts';
 
 export const WorldParametersSchema = z.object({
@@ -49,6 +50,8 @@ export class CutoverWorld extends World<WorldParameters> {
   /** RSS feeds the scenario serves, by name, and the articles last published to one. */
   readonly feeds = new Map<string, RssFeedServer>();
   lastPublished: FeedArticle[] | undefined;
+  /** A backup the scenario took: of which rollout, when, and the files. */
+  backup: { rollout: string; startedAt: number; endedAt: number; backups: DatabaseBackup[] } | undefined;
   /** The answer to an HTML form a browser submitted. */
   formAnswer: FormOutcome | undefined;
   /** A WebSocket client keeping what a Service pushes to it. */

@@ -31,6 +31,7 @@ import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
+import { backupDataDir, type DatabaseBackup } from '../../backup/sqlite.ts';
 import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
 import { registerPodMetrics } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
@@ -381,6 +382,14 @@ export class LocalPlatform implements Platform {
     const groups = ruleFiles.reduce((n, f) => n + f.rules.groups.length, 0);
     this.record('prometheus', 'RulesLoaded', `${groups} rule group(s) from ${ruleFiles.map((f) => f.file).join(', ')}${this.timeScale === 1 ? '' : ` (for: durations scaled by ${this.timeScale})`}`);
     return p.url;
+  }
+
+  /** Online backups of the rollout's databases (its data folder, shared by every version like a volume) into destDir. */
+  async backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]> {
+    if (!this.rollouts.has(rollout)) throw new Error(`no rollout "${rollout}" on the local platform (rollouts: ${[...this.rollouts.keys()].join(', ') || 'none'})`);
+    const backups = await backupDataDir(path.join(this.dataDir, rollout), destDir);
+    for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', `${path.basename(b.source)}: ${b.pages} pages, ${b.bytes} bytes in ${b.durationMs} ms, integrity ${b.integrity}`);
+    return backups;
   }
 
   /** Every line every pod of this platform wrote (stopped pods too), as a log store would answer the query. */
