@@ -2,6 +2,7 @@
 // as cutover runs, with Argo's documented defaults.
 import { z } from 'zod';
 import { Duration } from '../manifests/duration.ts';
+import { Resources } from '../manifests/quantity.ts';
 
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS-1123 name (lower case letters, digits, "-" and ".")');
 
@@ -40,6 +41,8 @@ export const Container = z.object({
   ports: z.array(z.object({ containerPort: z.number().int().min(1).max(65535), name: z.string().optional(), protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP') })).default([]),
   readinessProbe: Probe.optional(),
   livenessProbe: Probe.optional(),
+  // Memory limits are enforced on local processes (OOM-killed like the kubelet does); CPU is not limited locally.
+  resources: Resources.default({}),
 });
 
 export const PodTemplate = z.object({
@@ -141,7 +144,6 @@ export const ROLLOUT_IGNORED_FIELDS: Record<string, string> = {
   'spec.strategy.canary.steps[].experiment': 'experiment steps are not run locally',
   'spec.strategy.canary.steps[].setHeaderRoute': 'header routes need a traffic router plugin',
   'spec.strategy.canary.steps[].setMirrorRoute': 'mirror routes need a traffic router plugin',
-  'spec.template.spec.containers[].resources': 'resource requests and limits are not enforced on local processes',
   'spec.template.spec.containers[].imagePullPolicy': 'images come from the local image catalog, never pulled',
   'spec.strategy.blueGreen.previewMetadata': 'pod metadata has no effect on local processes',
   'spec.strategy.blueGreen.activeMetadata': 'pod metadata has no effect on local processes',

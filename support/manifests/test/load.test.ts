@@ -45,7 +45,9 @@ test("Argo's published canary example loads with Argo's defaults", () => {
   assert.equal(r.spec.strategy.canary.abortScaleDownDelaySeconds, 30);
   assert.equal(r.spec.progressDeadlineSeconds, 600);
   assert.deepEqual(r.spec.strategy.canary.steps[1], { pause: {} });
-  assert.deepEqual(ignored.map((i) => `${i.path} (line ${i.where.line}): ${i.reason}`), ['spec.template.spec.containers[0].resources (line 36): resource requests and limits are not enforced on local processes']);
+  assert.deepEqual(ignored, []);
+  // Requests and limits are read as Kubernetes quantities: bytes and millicores.
+  assert.deepEqual(r.spec.template.spec.containers[0].resources, { requests: { memory: 32 * 2 ** 20, cpu: 5 } });
   assert.equal(documents[1]?.where.line, 41);
 });
 

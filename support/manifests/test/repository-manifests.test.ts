@@ -11,13 +11,13 @@ import { loadManifestFiles } from '../load.ts';
 const K8S = fileURLToPath(new URL('../../../k8s/', import.meta.url));
 const files = (dir: string) => fs.readdirSync(path.join(K8S, dir)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(K8S, dir, f));
 
-for (const dir of ['analysis', 'canary', 'blue-green', 'examples']) {
+for (const dir of ['analysis', 'canary', 'blue-green', 'examples', 'security']) {
   test(`k8s/${dir} manifests load`, () => {
     const all = files(dir);
     assert.ok(all.length > 0);
     const { documents, ignored } = loadManifestFiles(dir === 'analysis' ? all : [...all, ...files('analysis')], CUTOVER_KINDS);
     assert.ok(documents.length >= all.length);
-    const unexpected = ignored.filter((i) => !/imagePullPolicy|resources/.test(i.path));
+    const unexpected = ignored.filter((i) => !/imagePullPolicy/.test(i.path));
     assert.deepEqual(unexpected, []);
   });
 }

@@ -268,6 +268,7 @@ export class LocalPlatform implements Platform {
           }
         : undefined,
       terminationGraceMs: revision.template.spec.terminationGracePeriodSeconds * 1000,
+      ...(container.resources.limits?.memory !== undefined ? { memoryLimitBytes: container.resources.limits.memory } : {}),
       startTimeoutMs: rollout.spec.progressDeadlineSeconds * 1000,
     };
   }

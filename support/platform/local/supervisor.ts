@@ -5,6 +5,7 @@
 // Nothing outlives the run: children are killed when this process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { readProcessUsage } from './pod-metrics.ts';
 import { freePort } from '../../../services/common/ports.ts';
 import type { Runnable } from './catalog.ts';
 import { forgetAllChildren, forgetChild, recordChild } from './leftovers.ts';
@@ -41,6 +42,10 @@ export interface ReplicaSpec {
   startTimeoutMs?: number;
   /** Lines of output kept. */
   logLines?: number;
+  /** resources.limits.memory: a replica whose resident memory goes over it is killed, as the kubelet's OOM killer would. */
+  memoryLimitBytes?: number;
+  /** How often memory is read against the limit (default 250 ms). */
+  memoryCheckMs?: number;
 }
 
 export type ReplicaState = 'starting' | 'ready' | 'unready' | 'terminating' | 'stopped' | 'crashed';
@@ -48,7 +53,7 @@ export type ReplicaState = 'starting' | 'ready' | 'unready' | 'terminating' | 's
 export interface ReplicaEvent {
   at: string;
   replica: string;
-  type: 'Started' | 'Ready' | 'Unready' | 'Exited' | 'Restarting' | 'Killed' | 'Stopped';
+  type: 'Started' | 'Ready' | 'Unready' | 'Exited' | 'Restarting' | 'Killed' | 'Stopped' | 'OOMKilled';
   message: string;
 }
 
@@ -166,6 +171,7 @@ export class Replica extends EventEmitter {
     child.stderr?.once('end', () => this.log('stderr', Buffer.from('\n')));
     child.once('error', (err) => this.log('spawn', Buffer.from(err.message)));
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
+    this.watchMemory(child);
     this.successes = 0;
     this.failures = 0;
     this.setState('starting');
@@ -193,6 +199,28 @@ export class Replica extends EventEmitter {
         if (this.state === 'crashed') void this.launch();
       }, delay).unref();
     }
+  }
+
+  /** Reads the process's resident memory against its limit while it runs; over it, SIGKILL (then the restart policy applies). */
+  private watchMemory(child: ChildProcess): void {
+    const limit = this.spec.memoryLimitBytes;
+    if (limit === undefined || child.pid === undefined) return;
+    const pid = child.pid;
+    const timer = setInterval(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const usage = readProcessUsage(pid);
+      if (usage === undefined || usage.memoryBytes <= limit) return;
+      clearInterval(timer);
+      const mib = (b: number) => `${Math.round((b / 2 ** 20) * 10) / 10} MiB`;
+      this.event('OOMKilled', `resident memory ${mib(usage.memoryBytes)} went over its limit of ${mib(limit)}: killed, as the kubelet's OOM killer would`);
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, this.spec.memoryCheckMs ?? 250);
+    timer.unref();
+    child.once('exit', () => clearInterval(timer));
   }
 
   private scheduleProbe(delay: number): void {

@@ -129,3 +129,24 @@ test('output lines are whole: a line written in pieces is one line, and a last l
   assert.ok(lines.includes('talker stdout {"level":50,"msg":"in pieces"}'), lines.join('\n'));
   assert.ok(lines.includes('talker stdout last words'), lines.join('\n'));
 });
+
+test('a replica over its memory limit is OOM-killed and restarted; one within it is left alone', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  // Serves at once, then holds 64 MiB more a little later.
+  const code = `
+    const http = require('node:http');
+    http.createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
+    setTimeout(() => { globalThis.hog = Buffer.alloc(64 * 1024 * 1024, 1); }, 300);
+    setInterval(() => {}, 1000);`;
+  const hog = await supervisor.start({ name: 'hog', runnable: script(code), env: {}, readiness: { periodMs: 100, path: '/' }, memoryLimitBytes: 48 * 2 ** 20, memoryCheckMs: 50 });
+  const roomy = await supervisor.start({ name: 'roomy', runnable: script(code), env: {}, readiness: { periodMs: 100, path: '/' }, memoryLimitBytes: 1024 * 2 ** 20, memoryCheckMs: 50 });
+  const until = Date.now() + 10_000;
+  while (hog.restarts < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  const events = supervisor.events.filter((e) => e.replica === 'hog').map((e) => e.type);
+  assert.ok(events.includes('OOMKilled'), events.join(', '));
+  assert.ok(hog.restarts >= 1);
+  assert.match(supervisor.events.find((e) => e.type === 'OOMKilled')?.message ?? '', /resident memory [\d.]+ MiB went over its limit of 48 MiB/);
+  assert.equal(roomy.restarts, 0);
+  assert.ok(!supervisor.events.some((e) => e.replica === 'roomy' && e.type === 'OOMKilled'));
+});
