@@ -2,7 +2,9 @@
 // assertions on its status, headers and JSON body. Nothing is followed or
 // retried behind the scenario's back: redirects are answers too.
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
+import fs from 'node:fs';
 import axios from 'axios';
+import { compareRoutes, declaredRoutes, parseApiDoc } from '../support/apidoc/api-doc.ts';
 import { versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
@@ -179,5 +181,16 @@ Then('{int} requests to {string} are all answered by {image}', async function (t
   const holds = wanted.length > 0 && wanted.reduce((n, k) => n + (answers[k] ?? 0), 0) === count;
   await this.evidence.verify(`${count} requests to ${service} answered by ${image}`, holds, { expected: `${count} × 2xx from ${version}`, measured: answers }, () =>
     `${service} answered ${Object.entries(answers).map(([k, n]) => `${n} × ${k}`).join(', ')}; expected all ${count} to be 2xx from ${version}`,
+  );
+});
+
+/** The API documentation lists exactly the routes the service declares (it is started to read them): none undocumented, none that is not served. */
+Then('{string} documents every route of {string}, and no route it does not serve', async function (this: CutoverWorld, file: string, service: string) {
+  const doc = parseApiDoc(fs.readFileSync(this.session.resolve(file), 'utf8'), file);
+  const routes = await declaredRoutes(service);
+  const c = compareRoutes(doc, service, routes);
+  await this.evidence.json(`routes of ${service}`, { served: routes, ...c });
+  await this.evidence.verify(`${file} documents ${service}`, c.undocumented.length === 0 && c.notServed.length === 0, { expected: 'every served route documented, every documented route served', measured: c }, () =>
+    [c.undocumented.length > 0 ? `served but not in ${file}: ${c.undocumented.join(', ')}` : '', c.notServed.length > 0 ? `in ${file} but not served: ${c.notServed.join(', ')}` : ''].filter((x) => x !== '').join('; '),
   );
 });

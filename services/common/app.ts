@@ -23,8 +23,16 @@ export interface ServiceAppOptions {
   faultsApplyTo?: (request: FastifyRequest) => boolean;
 }
 
+export interface ServiceRoute {
+  method: string;
+  /** As declared, with :params. */
+  url: string;
+}
+
 export interface ServiceApp {
   app: FastifyInstance;
+  /** Every route the service serves, filled in as they are declared. */
+  routes: ServiceRoute[];
   metrics: ServiceMetrics;
   faults: FaultInjector;
   /** Set once SIGTERM arrives: /ready fails and responses close their connection. */
@@ -52,6 +60,11 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     forceCloseConnections: 'idle',
     // Every log line of a request carries its W3C trace id (reqId), so a trace leads to its logs.
     genReqId: (req) => traceIdOf(req.headers.traceparent),
+  });
+  // Every route as it is declared, for the API documentation check (HEAD twins of GET left out).
+  const routes: ServiceRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
   const metrics = createServiceMetrics(opts.service, config.version, app.server);
   const faults = new FaultInjector(config.faults);
@@ -157,6 +170,7 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     app,
     metrics,
     faults,
+    routes,
     startDraining: () => {
       draining = true;
     },
