@@ -40,3 +40,12 @@ Feature: The manifests teams apply are reviewed before they are applied
       (k8s/blue-green/tinyurl.yaml, services/tinyurl/test, ...), and "A checkout has the project's
       layout" checks that those folders are where the steps expect them.
       """
+
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/configure-resource-requests-for-all-pods-98de
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/configure-resource-limits-for-all-pods-f5ef
+  Rule: Every service pod states what it needs and may use
+    (The local platform enforces the memory limit: a replica over it is OOM-killed and restarted,
+    as npm test shows with a process that outgrows its limit.)
+
+    Scenario: Every container of the services' rollouts has CPU and memory requests and limits
+      Then every container in "k8s/blue-green, k8s/canary, k8s/security" has CPU and memory requests and limits

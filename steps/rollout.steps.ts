@@ -2,8 +2,11 @@
 // waits for a phase, step or weight, and what the rollout did.
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import { lintManifests } from '../support/cli/lint.ts';
+import { CUTOVER_KINDS } from '../support/manifests/kinds.ts';
+import { loadManifestFiles } from '../support/manifests/load.ts';
 import { ImageCatalog } from '../support/platform/local/catalog.ts';
 import type { RolloutEvent, RolloutPhase } from '../support/rollout/controller.ts';
+import type { Rollout } from '../support/rollout/model.ts';
 import { delayBetween, timeUntilOnlyVersion, type EventDelay } from '../support/rollout/observations.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
 import { versionOfImage } from '../support/vocabulary/parse.ts';
@@ -265,5 +268,26 @@ Then('the linter finds nothing to fix in {string}', async function (this: Cutove
   const problems = [...result.errors, ...result.warnings];
   await this.evidence.verify(`lint --strict of ${paths}`, problems.length === 0 && result.documents > 0, { expected: '0 errors, 0 warnings', measured: { documents: result.documents, errors: result.errors.length, warnings: result.warnings.length, ignored: result.ignored.length } }, () =>
     result.documents === 0 ? `no manifest in ${paths}` : `${problems.length} problem(s) in ${paths}: ${problems.slice(0, 10).join('; ')}`,
+  );
+});
+
+/** Every container of every Rollout in the manifests (comma-separated files or folders) states CPU and memory requests and limits. */
+Then('every container in {string} has CPU and memory requests and limits', async function (this: CutoverWorld, paths: string) {
+  const files = this.session.expandManifests(paths.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+  const { documents } = loadManifestFiles(files, CUTOVER_KINDS);
+  const rows: string[] = [];
+  const lacking: string[] = [];
+  for (const d of documents.filter((x) => x.kind === 'Rollout')) {
+    const r = d.spec as Rollout;
+    for (const c of r.spec.template.spec.containers) {
+      const { requests, limits } = c.resources;
+      const missing = [requests?.cpu === undefined ? 'requests.cpu' : '', requests?.memory === undefined ? 'requests.memory' : '', limits?.cpu === undefined ? 'limits.cpu' : '', limits?.memory === undefined ? 'limits.memory' : ''].filter((m) => m !== '');
+      rows.push(`${d.where.file} ${r.metadata.name}/${c.name}: requests ${requests?.cpu ?? '-'}m ${requests?.memory ?? '-'} B, limits ${limits?.cpu ?? '-'}m ${limits?.memory ?? '-'} B`);
+      if (missing.length > 0) lacking.push(`${d.where.file} rollout ${r.metadata.name} container ${c.name}: no ${missing.join(', ')}`);
+    }
+  }
+  await this.evidence.text(`resources in ${paths}`, rows.join('\n'));
+  await this.evidence.verify(`requests and limits in ${paths}`, lacking.length === 0 && rows.length > 0, { expected: 'cpu and memory requests and limits on every container', measured: { containers: rows.length, lacking: lacking.length } }, () =>
+    rows.length === 0 ? `no Rollout in ${paths}` : lacking.join('; '),
   );
 });
