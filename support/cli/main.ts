@@ -45,6 +45,30 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
+/** Every command, its actions and the flags it takes, as USAGE states them: what a command line in the docs is checked against. */
+export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> = {
+  up: { flags: ['port', 'quiet'] },
+  rollout: { actions: ['set-image', 'promote', 'abort', 'retry', 'pause', 'undo', 'status', 'list'], flags: ['container', 'full', 'to-revision', 'watch', 'timeout', 'control'] },
+  lint: { flags: ['strict'] },
+  prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
+  help: { flags: [] },
+};
+
+/** What is wrong with a `cutover ...` command line (arguments after "cutover"), without running it: empty when it is one the CLI takes. */
+export function commandProblems(argv: string[]): string[] {
+  const [command, ...rest] = argv;
+  const spec = command === undefined ? undefined : COMMANDS[command];
+  if (spec === undefined) return [`unknown command "${command ?? ''}": expected one of ${Object.keys(COMMANDS).join(', ')}`];
+  const problems: string[] = [];
+  const action = rest.find((a) => !a.startsWith('-'));
+  if (spec.actions !== undefined && (action === undefined || !spec.actions.includes(action))) problems.push(`cutover ${command}: unknown action "${action ?? ''}": expected one of ${spec.actions.join(', ')}`);
+  for (const a of rest.filter((x) => x.startsWith('--'))) {
+    const flag = a.slice(2).split('=')[0] as string;
+    if (!spec.flags.includes(flag)) problems.push(`cutover ${command}: unknown flag --${flag}${spec.flags.length > 0 ? `: expected one of ${spec.flags.map((f) => `--${f}`).join(', ')}` : ''}`);
+  }
+  return problems;
+}
+
 interface Parsed {
   positional: string[];
   flags: Map<string, string | true>;
