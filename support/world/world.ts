@@ -1,10 +1,6 @@
 // The Cucumber World: one per scenario. It holds the verification session
 // (platform, traffic, update under test, evidence) and what the functional
 // steps keep between them (the last HTTP response, a browser).
-import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
-import type { LiveSubscriber } from '../traffic/live-subscriber.ts';
-import type { FeedArticle, RssFeedServer } from '../fixtures/rss-feed.ts';
-import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { z } from 'zod';
 import { EvidenceRecorder } from '../evidence/recorder.ts';
@@ -16,6 +12,10 @@ import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
 import type { FormOutcome } from '../browser/web-form.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
 import type { PrdDocument } from '../prd/parse.ts';
+import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
+import type { LiveSubscriber } from '../traffic/live-subscriber.ts';
+import type { FeedArticle, RssFeedServer } from '../fixtures/rss-feed.ts';
+import type { LoadedRuleFile } from '../monitoring/rules.ts';
 
 export const WorldParametersSchema = z.object({
   profile: z.string().default('default'),
