@@ -21,3 +21,26 @@ Feature: Requirements only a person can settle
   @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/create-video-tutorials-for-key-workflows-725c
   Scenario: The team was trained on the key workflows, with recordings
     Then the attestation "team-training" is on file
+
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/review-all-security-configurations-8fae
+  Scenario: A person reviewed the security configuration
+    Then the attestation "security-configuration-review" is on file
+
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/review-and-optimize-costs-e525
+  Scenario: A person reviewed what the deployment costs
+    Then the attestation "cost-review" is on file
+
+  @prd=deployment-engineering-guide/pre-deployment-checklist/code-review-approved-75ba
+  Scenario: The release's changes were approved in code review
+    Then the attestation "code-review-approval" is on file
+
+  @prd=deployment-engineering-guide/pre-deployment-checklist/change-ticket-created-d57d
+  @prd=deployment-engineering-guide/pre-deployment-checklist/on-call-engineer-notified-452c
+  Scenario: A change ticket is open and the on-call engineer knows
+    Then the attestation "change-ticket-opened" is on file
+
+  @prd=deployment-engineering-guide/post-deployment/update-changelog-683e
+  @prd=deployment-engineering-guide/post-deployment/document-any-issues-b98b
+  @prd=deployment-engineering-guide/post-deployment/close-change-ticket-bb77
+  Scenario: After the release, the changelog is updated, issues are written down and the ticket is closed
+    Then the attestation "change-ticket-closed" is on file

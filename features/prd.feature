@@ -96,3 +96,19 @@ Feature: Requirements read from the PRDs
       finds one step definition for every step"; what it logged is the Allure report and
       reports/run-summary.json.
       """
+
+  @not-applicable
+  @prd=canary-readme-tasks/tasks/task-manager-prd-parsing-and-task-8700
+  @prd=canary-readme-tasks/tasks/task-master-automated-task-execution-engine-5ee6
+  @prd=comprehensive-deployment-system/success-criteria/complete-task-automation-through-task-master-8c78
+  @prd=canary-readme-tasks/tasks/execute-phase-2-task-management-system-6ac1
+  @prd=canary-readme-tasks/tasks/execute-phase-3-task-master-execution-8f05
+  @prd=canary-readme-tasks/tasks/continue-through-all-15-phases-systematically-8e3b
+  Scenario: The canary README's plan for its own task manager and executor is not this project's
+    Then it does not apply here, because:
+      """
+      These lines plan the Python originals' work: build a task manager and a Task Master that
+      executes the PRDs' tasks phase after phase. cutover replaces both: each requirement is a
+      scenario traced by its @prd tag, the tasks file comes from "npx cutover prd items", and the
+      order of the work is the order of this project's issues, not an executor's queue.
+      """

@@ -10,6 +10,7 @@ Feature: The machine a verification runs on
   @prd=comprehensive-deployment-system/phase-1-development-environment-setup/verify-python-3-11-installation-ccc7
   @prd=comprehensive-deployment-system/phase-1-development-environment-setup/install-redis-server-locally-2b17
   @prd=comprehensive-deployment-system/phase-1-development-environment-setup/verify-all-prerequisite-tools-are-working-4651
+  @prd=canary-readme-tasks/tasks/execute-phase-1-development-environment-setup-5a11
   Scenario: The tools of the local platform are installed and answer their versions
     Then these tools are installed:
       | tool         | at least |
