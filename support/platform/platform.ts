@@ -2,6 +2,8 @@
 // docker and kubernetes each implement this, chosen by Cucumber profile.
 import type { AnalysisRunSnapshot } from '../analysis/run.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
+import type { ChaosInjection, ChaosPod } from '../chaos/injection.ts';
+import type { PodChaos } from '../chaos/model.ts';
 import type { LogEntry, LogQuery } from '../logs/aggregate.ts';
 import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import type { RolloutController } from '../rollout/controller.ts';
@@ -34,6 +36,10 @@ export interface Platform {
   /** Every analysis run started so far, with every measurement. */
   analysisRuns(): AnalysisRunSnapshot[];
   diagnostics(): PlatformDiagnostics;
+  /** Every pod of every rollout: labels, readiness, restarts. */
+  pods(): ChaosPod[];
+  /** Injects a chaos experiment into the pods it selects; the injection's revert undoes what can be undone. */
+  injectChaos(experiment: PodChaos): Promise<ChaosInjection>;
   /** Online backups of the rollout's databases into destDir, each checked by SQLite. */
   backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]>;
   /** Every line the pods wrote, labelled with pod, rollout and image, structured lines parsed (level, message, trace id). */

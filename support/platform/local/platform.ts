@@ -32,6 +32,8 @@ import { ImageCatalog, parseImageRef } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
 import { backupDataDir, type DatabaseBackup } from '../../backup/sqlite.ts';
+import type { ChaosInjection, ChaosPod } from '../../chaos/injection.ts';
+import { selectTargets, type PodChaos } from '../../chaos/model.ts';
 import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
 import { registerPodMetrics } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
@@ -383,6 +385,36 @@ export class LocalPlatform implements Platform {
     const groups = ruleFiles.reduce((n, f) => n + f.rules.groups.length, 0);
     this.record('prometheus', 'RulesLoaded', `${groups} rule group(s) from ${ruleFiles.map((f) => f.file).join(', ')}${this.timeScale === 1 ? '' : ` (for: durations scaled by ${this.timeScale})`}`);
     return p.url;
+  }
+
+  /** Every pod (replica) of every rollout, with its template labels, whether it is ready and how often it restarted. */
+  pods(): ChaosPod[] {
+    return [...this.rollouts].flatMap(([name, entry]) =>
+      [...entry.sets.values()].flatMap((set) =>
+        set.replicas.map((r) => ({ name: r.spec.name, rollout: name, namespace: this.namespaceOf(name), labels: set.revision.template.metadata.labels, ready: r.state === 'ready', restarts: r.restarts })),
+      ),
+    );
+  }
+
+  /** Injects a PodChaos into the pods its selector matches: pod-kill and container-kill SIGKILL them (the supervisor restarts them, as a controller would). */
+  async injectChaos(experiment: PodChaos, pick?: (n: number) => number): Promise<ChaosInjection> {
+    const { action, mode, value, selector } = experiment.spec;
+    const matching = this.pods().filter(
+      (p) => (selector.namespaces === undefined || selector.namespaces.includes(p.namespace)) && Object.entries(selector.labelSelectors).every(([k, v]) => p.labels[k] === v),
+    );
+    if (matching.length === 0) {
+      throw new Error(`chaos ${experiment.metadata.name}: no pod matches ${JSON.stringify(selector)} (pods: ${this.pods().map((p) => `${p.name} ${JSON.stringify(p.labels)}`).join(', ') || 'none'})`);
+    }
+    if (action === 'pod-failure') throw new Error(`chaos ${experiment.metadata.name}: pod-failure is not injected on the local platform yet (pod-kill and container-kill are)`);
+    const targets = selectTargets(mode, value, matching.map((p) => p.name), pick);
+    const injectedAt = Date.now();
+    for (const name of targets) {
+      const replica = this.supervisor.replicas.get(name);
+      const killed = replica?.signal('SIGKILL') ?? false;
+      this.record(name, 'ChaosInjected', `${experiment.metadata.name}: ${action}${killed ? ' (SIGKILL)' : ' (not running)'}`);
+    }
+    this.log(`chaos ${experiment.metadata.name}: ${action} on ${targets.join(', ')}`);
+    return { experiment: experiment.metadata.name, action, targets, injectedAt, revert: async () => undefined };
   }
 
   /** Online backups of the rollout's databases (its data folder, shared by every version like a volume) into destDir. */

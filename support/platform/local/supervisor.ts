@@ -286,6 +286,18 @@ export class Replica extends EventEmitter {
     });
   }
 
+  /** Sends a signal to the replica's process group, as chaos does: SIGKILL crashes it (then the restart policy applies). False when it is not running. */
+  signal(sig: NodeJS.Signals): boolean {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.child?.exitCode !== null || this.child?.signalCode !== null) return false;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      this.child?.kill(sig);
+    }
+    return true;
+  }
+
   /** SIGTERM, then SIGKILL after the grace period. */
   stop(): Promise<{ killed: boolean }> {
     this.stopping ??= (async () => {
