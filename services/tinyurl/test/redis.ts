@@ -35,7 +35,11 @@ export async function startRedis(): Promise<TestRedis> {
       break;
     } catch {
       probe.disconnect();
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer on ${url} within 5 s`);
+      if (Date.now() > deadline) {
+        // Never leave it behind: a busy machine can make it slow, and nobody else knows its PID.
+        child.kill('SIGKILL');
+        throw new Error(`redis-server did not answer on ${url} within 5 s`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
