@@ -2,12 +2,13 @@
 // repository path and Gherkin step a document shows must be real.
 import fs from 'node:fs';
 import { Then, type DataTable } from '@cucumber/cucumber';
+import { commaList } from '../support/vocabulary/parse.ts';
 import { checkDocs, formatDocProblem } from '../support/docs/doc-check.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** Checks the Markdown files (comma-separated): `npx cutover` lines the CLI takes, `npm run` scripts package.json has, paths that exist, steps with one definition each. */
 Then('every command, script, path and step that {string} shows is real', async function (this: CutoverWorld, files: string) {
-  const list = files.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  const list = commaList(files);
   const { claims, problems } = await checkDocs(process.cwd(), list);
   const count = (kind: string) => claims.filter((c) => c.kind === kind).length;
   await this.evidence.text(`claims checked in ${list.join(', ')}`, claims.map((c) => `${c.file}:${c.line} ${c.kind} ${c.text}`).join('\n'));

@@ -67,7 +67,7 @@ When('the CLI writes every item of the PRDs to one tasks file', async function (
   const run = await runBounded({ command: process.execPath, args: ['bin/cutover.mjs', 'prd', 'items', '--prd', defaultPrdDir(), '--out', file], cwd: process.cwd(), timeoutMs: 60_000, what: 'cutover prd items' });
   if (run.status !== 0 || !fs.existsSync(file)) throw new Error(`cutover prd items exited ${run.status}: ${run.output.slice(-2000)}`);
   this.progress(run.output.trim());
-  this.remembered.set('tasks file', file);
+  this.tasksFile = file;
 });
 
 const TasksFileSchema = z.array(
@@ -85,7 +85,7 @@ const TasksFileSchema = z.array(
 );
 
 function tasksFile(world: CutoverWorld): z.infer<typeof TasksFileSchema> {
-  const file = world.remembered.get('tasks file');
+  const file = world.tasksFile;
   if (file === undefined) throw new Error('no tasks file was written in this scenario: add "When the CLI writes every item of the PRDs to one tasks file" first');
   const parsed = TasksFileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.slice(0, 5).map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Then, When } from '@cucumber/cucumber';
+import { commaList } from '../support/vocabulary/parse.ts';
 import { viewReportScenario } from '../support/browser/allure-report.ts';
 import { launchChromium } from '../support/browser/chromium.ts';
 import { buildReport, dryRunFeatures, runFeature } from '../support/evidence/report.ts';
@@ -49,7 +50,7 @@ Then('the report shows scenario {string} as {string} with {string}, and draws it
 Then('a dry run of {string} matches every step to exactly one definition', async function (this: CutoverWorld, paths: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-dry-run-'));
   this.session.onCleanup(`dry-run reports ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
-  const outcome = await dryRunFeatures(process.cwd(), paths.split(',').map((p) => p.trim()), dir);
+  const outcome = await dryRunFeatures(process.cwd(), commaList(paths), dir);
   const unmatched = (outcome.byStatus.undefined ?? 0) + (outcome.byStatus.ambiguous ?? 0);
   await this.evidence.text('dry run', outcome.output);
   await this.evidence.verify(`every step of ${paths} has one definition`, unmatched === 0 && outcome.steps > 0, { expected: '0 undefined, 0 ambiguous', measured: { scenarios: outcome.scenarios, steps: outcome.steps, ...outcome.byStatus } }, () =>

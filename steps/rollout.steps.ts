@@ -9,7 +9,7 @@ import type { RolloutEvent, RolloutPhase } from '../support/rollout/controller.t
 import type { Rollout } from '../support/rollout/model.ts';
 import { delayBetween, timeUntilOnlyVersion, type EventDelay } from '../support/rollout/observations.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
-import { versionOfImage } from '../support/vocabulary/parse.ts';
+import { commaList, versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 const PHASES: RolloutPhase[] = ['Progressing', 'Paused', 'Healthy', 'Degraded'];
@@ -262,7 +262,7 @@ Then('{image} served at most {percent} of the requests {window}', async function
 
 /** `cutover lint --strict` on manifests (comma-separated files or folders): no error, no reference that would not resolve, every image runnable; what the local platform ignores is attached. */
 Then('the linter finds nothing to fix in {string}', async function (this: CutoverWorld, paths: string) {
-  const files = this.session.expandManifests(paths.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+  const files = this.session.expandManifests(commaList(paths));
   const result = lintManifests(files, new ImageCatalog());
   await this.evidence.json(`lint of ${paths}`, result);
   const problems = [...result.errors, ...result.warnings];
@@ -273,7 +273,7 @@ Then('the linter finds nothing to fix in {string}', async function (this: Cutove
 
 /** Every container of every Rollout in the manifests (comma-separated files or folders) states CPU and memory requests and limits. */
 Then('every container in {string} has CPU and memory requests and limits', async function (this: CutoverWorld, paths: string) {
-  const files = this.session.expandManifests(paths.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+  const files = this.session.expandManifests(commaList(paths));
   const { documents } = loadManifestFiles(files, CUTOVER_KINDS);
   const rows: string[] = [];
   const lacking: string[] = [];

@@ -1,12 +1,13 @@
 // Security checks of the code itself: a static scan, every finding fixed or
 // suppressed with its reason.
 import { Then } from '@cucumber/cucumber';
+import { commaList } from '../support/vocabulary/parse.ts';
 import { formatFinding, staticSecurityScan } from '../support/security/static-scan.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** ESLint with eslint-plugin-security's recommended rules over the paths (comma-separated; tests left out): no finding, and every suppression in the code states why it is safe. */
 Then('a static security scan of {string} finds no issue without a stated reason', async function (this: CutoverWorld, paths: string) {
-  const list = paths.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const list = commaList(paths);
   const report = await staticSecurityScan(process.cwd(), list);
   this.progress(`static security scan of ${list.join(', ')}: ${report.files} files, ${report.findings.length} finding(s), ${report.suppressed.length} suppressed with a reason`);
   await this.evidence.text(

@@ -1,12 +1,13 @@
 // Unit tests as a scenario step: a folder's tests run to the end, counted,
 // with the runner's output attached.
 import { Then } from '@cucumber/cucumber';
+import { commaList } from '../support/vocabulary/parse.ts';
 import { runUnitTests } from '../support/testing/unit-tests.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** Runs every `*.test.ts` in the folders (comma-separated, e.g. "services/tinyurl/test") with Node's test runner; all must pass, and at least this many must have run. */
 Then('the unit tests in {string} all pass, at least {int} of them', async function (this: CutoverWorld, folders: string, atLeast: number) {
-  const dirs = folders.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  const dirs = commaList(folders);
   const run = await runUnitTests(dirs, { root: process.cwd(), log: (line) => this.progress(line) });
   await this.evidence.text(`unit tests in ${dirs.join(', ')}`, run.output);
   const ok = run.exitStatus === 0 && run.failed === 0 && run.cancelled === 0 && run.tests >= atLeast;

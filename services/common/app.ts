@@ -111,9 +111,10 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
   });
 
   // 'close' comes once a response is sent or its client went away, so an aborted request leaves the count too.
+  const inFlight = metrics.inFlight.labels({ version: config.version });
   app.addHook('onRequest', async (_request, reply) => {
-    metrics.inFlight.inc({ version: config.version });
-    reply.raw.once('close', () => metrics.inFlight.dec({ version: config.version }));
+    inFlight.inc();
+    reply.raw.once('close', () => inFlight.dec());
   });
 
   app.addHook('onResponse', async (request, reply) => {

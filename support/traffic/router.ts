@@ -127,9 +127,21 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/;
 export function nextTraceparent(incoming: string | string[] | undefined): string {
   const m = typeof incoming === 'string' ? TRACEPARENT.exec(incoming.trim()) : null;
   const valid = m !== null && !/^0+$/.test(m[1] as string);
-  const traceId = valid ? (m[1] as string) : crypto.randomBytes(16).toString('hex');
+  const traceId = valid ? (m[1] as string) : randomHex(16);
   const flags = valid ? (m[2] as string) : '01';
-  return `00-${traceId}-${crypto.randomBytes(8).toString('hex')}-${flags}`;
+  return `00-${traceId}-${randomHex(8)}-${flags}`;
+}
+
+// Ids for every proxied request: random bytes drawn from a pool filled 4 KiB at a time, off the per-request path.
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomPool = crypto.randomBytes(4096);
+    randomOffset = 0;
+  }
+  randomOffset += bytes;
+  return randomPool.toString('hex', randomOffset - bytes, randomOffset);
 }
 
 /** A response's status line and headers as raw HTTP, for a socket taken over by an upgrade. */

@@ -74,3 +74,6 @@ export function parseNumberList(text: string): number[] {
   if (items.length === 0 || numbers.some((n) => !Number.isFinite(n))) throw new Error(`"${text}" is not a list of numbers: expected e.g. "10, 25, 50, 75, 100"`);
   return numbers;
 }
+
+/** A step's comma-separated list ("k8s/canary, k8s/analysis"): trimmed, empty entries dropped. */
+export const commaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter((s) => s !== '');

@@ -67,6 +67,8 @@ export class CutoverWorld extends World<WorldParameters> {
   links: { ledger: LinkLedger; writer: string } | undefined;
   /** People editing one Docs document in browser pages. */
   docs: { base: string; docId: string; owner: string; editors: DocsEditor[]; typing: TypingLoop | undefined } | undefined;
+  /** The tasks file `cutover prd items --out` wrote in this scenario. */
+  tasksFile: string | undefined;
   /** The PRDs a scenario read (the PRD reader's own checks). */
   prds: PrdDocument[] | undefined;
   /** The Prometheus watching the platform, and the rule files loaded into it. */

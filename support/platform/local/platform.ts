@@ -130,12 +130,7 @@ export class LocalPlatform implements Platform {
       analysisRuns: () => this.runs.map((r) => ({ name: r.name, namespace: this.options.namespace ?? 'default', phase: r.phase })),
     });
     registerPodMetrics(this.registry, {
-      pods: () =>
-        [...this.rollouts].flatMap(([name, entry]) =>
-          [...entry.sets.values()].flatMap((set) =>
-            set.replicas.map((r) => ({ namespace: this.namespaceOf(name), pod: r.spec.name, container: set.revision.template.spec.containers[0]?.name ?? name, pid: r.pid, restarts: r.restarts })),
-          ),
-        ),
+      pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, pid: p.pid, restarts: p.restarts })),
     });
     const swept = sweepLeftovers();
     if (swept.length > 0) this.log(`stopped ${swept.length} process(es) left running by an earlier run that was killed: ${swept.join(', ')}`);
@@ -389,9 +384,23 @@ export class LocalPlatform implements Platform {
 
   /** Every pod (replica) of every rollout, with its template labels, whether it is ready and how often it restarted. */
   pods(): ChaosPod[] {
+    return this.replicaRows().map(({ pid: _pid, container: _container, ...pod }) => pod);
+  }
+
+  /** Every replica of every rollout as a pod, with what only this platform knows (its process). */
+  private replicaRows(): (ChaosPod & { container: string; pid: number | undefined })[] {
     return [...this.rollouts].flatMap(([name, entry]) =>
       [...entry.sets.values()].flatMap((set) =>
-        set.replicas.map((r) => ({ name: r.spec.name, rollout: name, namespace: this.namespaceOf(name), labels: set.revision.template.metadata.labels, ready: r.state === 'ready', restarts: r.restarts })),
+        set.replicas.map((r) => ({
+          name: r.spec.name,
+          rollout: name,
+          namespace: this.namespaceOf(name),
+          labels: set.revision.template.metadata.labels,
+          container: set.revision.template.spec.containers[0]?.name ?? name,
+          ready: r.state === 'ready',
+          restarts: r.restarts,
+          pid: r.pid,
+        })),
       ),
     );
   }
