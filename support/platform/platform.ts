@@ -3,7 +3,7 @@
 import type { AnalysisRunSnapshot } from '../analysis/run.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
 import type { ChaosInjection, ChaosPod } from '../chaos/injection.ts';
-import type { PodChaos } from '../chaos/model.ts';
+import type { ChaosExperiment } from '../chaos/model.ts';
 import type { LogEntry, LogQuery } from '../logs/aggregate.ts';
 import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import type { RolloutController } from '../rollout/controller.ts';
@@ -39,7 +39,9 @@ export interface Platform {
   /** Every pod of every rollout: labels, readiness, restarts. */
   pods(): ChaosPod[];
   /** Injects a chaos experiment into the pods it selects; the injection's revert undoes what can be undone. */
-  injectChaos(experiment: PodChaos): Promise<ChaosInjection>;
+  injectChaos(experiment: ChaosExperiment): Promise<ChaosInjection>;
+  /** A dependency outside the platform that pods reach under a host name (a URL with that host in their environment). */
+  addExternal(name: string, address: string): void;
   /** Online backups of the rollout's databases into destDir, each checked by SQLite. */
   backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]>;
   /** Every line the pods wrote, labelled with pod, rollout and image, structured lines parsed (level, message, trace id). */

@@ -303,6 +303,12 @@ export class ServiceRouter {
         existing.stats.group = group;
         existing.recorders.clear();
       }
+      if (existing.backend.url !== backend.url) {
+        // Same pod, new address (a fault proxy put in front of it): new requests go there; the agent pools per address.
+        existing.backend = backend;
+        existing.target = new URL(backend.url);
+        existing.stats.url = backend.url;
+      }
       return existing;
     }
     const state: BackendState = {

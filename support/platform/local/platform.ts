@@ -33,7 +33,8 @@ import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
 import { backupDataDir, type DatabaseBackup } from '../../backup/sqlite.ts';
 import type { ChaosInjection, ChaosPod } from '../../chaos/injection.ts';
-import { selectTargets, type PodChaos } from '../../chaos/model.ts';
+import { LocalChaos } from '../../chaos/local.ts';
+import type { ChaosExperiment } from '../../chaos/model.ts';
 import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
 import { registerPodMetrics } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
@@ -95,6 +96,7 @@ export class LocalPlatform implements Platform {
   private readonly aggregatedLogs = new LogAggregator();
   /** The rollout and image of every pod started, for its log lines (kept after it stops). */
   private readonly podInfo = new Map<string, { rollout: string; image: string }>();
+  private readonly chaos: LocalChaos;
   private readonly services = new Map<string, { spec: Service; router: ServiceRouter }>();
   private readonly rollouts = new Map<string, RolloutEntry>();
   private readonly templates = new Map<string, AnalysisTemplate>();
@@ -115,6 +117,17 @@ export class LocalPlatform implements Platform {
     this.ownsDataDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-platform-'));
     this.supervisor.onEvent = (e) => this.record(e.replica, e.type, e.message);
+    this.chaos = new LocalChaos({
+      timeScale: this.timeScale,
+      pods: () => this.pods(),
+      replica: (name) => this.supervisor.replicas.get(name),
+      reroute: async (pod) => {
+        const entry = this.rollouts.get(this.podInfo.get(pod)?.rollout ?? '');
+        if (entry) await this.routeRollout(entry);
+      },
+      record: (source, reason, message) => this.record(source, reason, message),
+      log: (line) => this.log(line),
+    });
     this.supervisor.onLog = (l) => {
       const pod = this.podInfo.get(l.replica);
       this.aggregatedLogs.add({ at: l.at, pod: l.replica, rollout: pod?.rollout ?? '', image: pod?.image ?? '', stream: l.stream, line: l.line });
@@ -277,7 +290,13 @@ export class LocalPlatform implements Platform {
       this.log(`rollout ${name}: starting ${missing} replica(s) of revision ${set.revision.number} (${set.revision.image})`);
       const started = await Promise.allSettled(
         Array.from({ length: missing }, async () => {
-          const replica = await this.supervisor.start(this.replicaSpec(rollout, set.revision));
+          const spec = this.replicaSpec(rollout, set.revision);
+          // Dependencies named in the environment are reached through this pod's own fault proxies.
+          spec.env = await this.chaos.podEnv(spec.name, spec.env ?? {});
+          const replica = await this.supervisor.start(spec).catch(async (err: unknown) => {
+            await this.chaos.release(spec.name);
+            throw err;
+          });
           set.replicas.push(replica);
           replica.on('state', () => void this.routeRollout(entry));
           return replica;
@@ -292,7 +311,7 @@ export class LocalPlatform implements Platform {
       for (const r of going) set.leaving.add(r);
       const { drained } = await this.routeRollout(entry);
       await drained;
-      await Promise.all(going.map((r) => this.supervisor.stop(r.spec.name)));
+      await Promise.all(going.map(async (r) => (await this.supervisor.stop(r.spec.name), await this.chaos.release(r.spec.name))));
       for (const r of going) set.leaving.delete(r);
       this.log(`rollout ${name}: revision ${set.revision.number} scaled down to ${set.replicas.length}`);
     }
@@ -405,25 +424,21 @@ export class LocalPlatform implements Platform {
     );
   }
 
-  /** Injects a PodChaos into the pods its selector matches: pod-kill and container-kill SIGKILL them (the supervisor restarts them, as a controller would). */
-  async injectChaos(experiment: PodChaos, pick?: (n: number) => number): Promise<ChaosInjection> {
-    const { action, mode, value, selector } = experiment.spec;
-    const matching = this.pods().filter(
-      (p) => (selector.namespaces === undefined || selector.namespaces.includes(p.namespace)) && Object.entries(selector.labelSelectors).every(([k, v]) => p.labels[k] === v),
-    );
-    if (matching.length === 0) {
-      throw new Error(`chaos ${experiment.metadata.name}: no pod matches ${JSON.stringify(selector)} (pods: ${this.pods().map((p) => `${p.name} ${JSON.stringify(p.labels)}`).join(', ') || 'none'})`);
-    }
-    if (action === 'pod-failure') throw new Error(`chaos ${experiment.metadata.name}: pod-failure is not injected on the local platform yet (pod-kill and container-kill are)`);
-    const targets = selectTargets(mode, value, matching.map((p) => p.name), pick);
-    const injectedAt = Date.now();
-    for (const name of targets) {
-      const replica = this.supervisor.replicas.get(name);
-      const killed = replica?.signal('SIGKILL') ?? false;
-      this.record(name, 'ChaosInjected', `${experiment.metadata.name}: ${action}${killed ? ' (SIGKILL)' : ' (not running)'}`);
-    }
-    this.log(`chaos ${experiment.metadata.name}: ${action} on ${targets.join(', ')}`);
-    return { experiment: experiment.metadata.name, action, targets, injectedAt, revert: async () => undefined };
+  /** Injects a Chaos Mesh experiment into the pods it selects (see support/chaos/local.ts for how each action is carried out here). */
+  async injectChaos(experiment: ChaosExperiment, pick?: (n: number) => number): Promise<ChaosInjection> {
+    if (this.closed) throw new Error('the local platform has been shut down');
+    return this.chaos.inject(experiment, pick);
+  }
+
+  /**
+   * A dependency outside the platform (a database, a cache) that pods reach
+   * under a host name, like an ExternalName Service: a URL in a pod's
+   * environment naming that host is pointed at the address, through the
+   * pod's own fault proxy (so NetworkChaos can name it in externalTargets).
+   */
+  addExternal(name: string, address: string): void {
+    this.chaos.addExternal(name, address);
+    this.record(`external/${name}`, 'ExternalAdded', `pods reach ${name} at ${address}`);
   }
 
   /** Online backups of the rollout's databases (its data folder, shared by every version like a volume) into destDir. */
@@ -549,6 +564,8 @@ export class LocalPlatform implements Platform {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Chaos first: a stopped (SIGSTOP) pod would otherwise sit out its whole grace period.
+    await this.chaos.close();
     for (const entry of this.rollouts.values()) await entry.controller.close();
     for (const run of this.runs) run.terminate();
     await this.supervisor.stopAll();

@@ -113,8 +113,12 @@ export class Replica extends EventEmitter {
     this.probe = { ...DEFAULT_READINESS, ...spec.readiness };
   }
 
+  /** A fault proxy in front of the replica (network chaos): Services and probes reach it there, as through a pod's faulted interface. */
+  frontPort: number | undefined;
+
+  /** Where the replica is reached: through its front proxy when it has one. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.frontPort ?? this.port}`;
   }
 
   get pid(): number | undefined {

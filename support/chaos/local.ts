@@ -1,0 +1,286 @@
+// Chaos Mesh experiments executed on the local platform, with Chaos Mesh's
+// semantics where this machine allows them:
+// - PodChaos pod-kill / container-kill: SIGKILL the pod's process group (the
+//   supervisor restarts it, as the pod's controller would); pod-failure: the
+//   processes are stopped (SIGSTOP) for the duration, so the pod stops
+//   answering and its readiness probe fails, then continued (SIGCONT).
+// - NetworkChaos: a TCP fault proxy in front of each selected pod (the
+//   Services and the probes reach it through the proxy from the injection on)
+//   and in front of each dependency outside the platform the pod calls (an
+//   external registered by name, reached by a URL in the pod's environment).
+//   externalTargets limit the fault to those dependencies.
+// - StressChaos: CPU and memory burner processes beside the selected pods,
+//   competing for the same cores and memory. Unlike stress-ng inside the
+//   pod's cgroup, their memory does not count towards the pod's limit.
+// Every injection is reverted at its duration and, always, at teardown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { parseDuration } from '../manifests/duration.ts';
+import { killOnExit, type Replica } from '../platform/local/supervisor.ts';
+import { FaultProxy, type NetworkFault } from './fault-proxy.ts';
+import type { ChaosInjection, ChaosPod } from './injection.ts';
+import { bandwidthBytesPerSecond, selectTargets, stressSizeBytes, type ChaosExperiment, type NetworkChaos, type StressChaos } from './model.ts';
+
+export interface LocalChaosHost {
+  readonly timeScale: number;
+  pods(): ChaosPod[];
+  replica(name: string): Replica | undefined;
+  /** Sends a pod's Service traffic to its current address (after a proxy was put in front of it). */
+  reroute(pod: string): Promise<void>;
+  record(source: string, reason: string, message: string): void;
+  log(line: string): void;
+}
+
+/** A URL naming an external by host, e.g. redis://redis:6379/0. */
+function rewriteHost(value: string, host: string, port: number): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.hostname !== host) return undefined;
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+}
+
+/** netem's figures from a NetworkChaos spec. */
+export function networkFault(spec: NetworkChaos['spec']): NetworkFault {
+  const direction = spec.direction;
+  const pct = (t: string | undefined) => Number(t ?? 0);
+  switch (spec.action) {
+    case 'delay': {
+      const d = spec.delay as NonNullable<typeof spec.delay>;
+      return { action: 'delay', direction, latencyMs: parseDuration(d.latency) ?? 0, jitterMs: parseDuration(d.jitter) ?? 0, correlation: pct(d.correlation) / 100 };
+    }
+    case 'loss': {
+      const l = spec.loss as NonNullable<typeof spec.loss>;
+      return { action: 'loss', direction, percent: pct(l.loss), correlation: pct(l.correlation) / 100 };
+    }
+    case 'partition':
+      return { action: 'partition', direction };
+    case 'bandwidth':
+      return { action: 'bandwidth', direction, bytesPerSecond: bandwidthBytesPerSecond(spec.bandwidth?.rate ?? '') as number };
+  }
+}
+
+/** A CPU burner busy for `load`% of every 100 ms; a memory burner that holds `bytes`, every page touched. */
+function burnerScript(kind: 'cpu' | 'memory', amount: number): string {
+  return kind === 'cpu'
+    ? `const load=${amount};const nap=new Int32Array(new SharedArrayBuffer(4));for(;;){const t=Date.now();while(Date.now()-t<load);if(load<100)Atomics.wait(nap,0,0,100-load);}`
+    : `const held=Buffer.alloc(${amount},1);setInterval(()=>held[0]++,1000);`;
+}
+
+export class LocalChaos {
+  private readonly externals = new Map<string, { host: string; port: number }>();
+  private readonly ingress = new Map<string, FaultProxy>();
+  /** pod → external name → proxy. */
+  private readonly egress = new Map<string, Map<string, FaultProxy>>();
+  private readonly active = new Set<ChaosInjection>();
+
+  constructor(private readonly host: LocalChaosHost) {}
+
+  /** A dependency outside the platform, reached by pods under this host name (like an ExternalName Service). */
+  addExternal(name: string, address: string): void {
+    const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/]*@)?([^:/]+):(\d+)/i.exec(address);
+    if (m === null) throw new Error(`external "${name}": "${address}" has no host and port (expected e.g. redis://127.0.0.1:6379)`);
+    this.externals.set(name, { host: m[1] as string, port: Number(m[2]) });
+  }
+
+  externalNames(): string[] {
+    return [...this.externals.keys()];
+  }
+
+  /**
+   * The environment a pod starts with: every URL that names an external by
+   * host goes through this pod's own egress proxy, so network chaos can act
+   * on what this pod (and only this pod) sends and receives.
+   */
+  async podEnv(pod: string, env: Record<string, string>): Promise<Record<string, string>> {
+    const out = { ...env };
+    for (const [name, target] of this.externals) {
+      for (const [key, value] of Object.entries(out)) {
+        let proxy = this.egress.get(pod)?.get(name);
+        const port = proxy?.port ?? 0;
+        if (rewriteHost(value, name, port || 1) === undefined) continue;
+        if (proxy === undefined) {
+          proxy = new FaultProxy({ name: `${pod} → ${name}`, target: () => target, podSide: 'client' });
+          await proxy.listen();
+          if (!this.egress.has(pod)) this.egress.set(pod, new Map());
+          this.egress.get(pod)?.set(name, proxy);
+        }
+        out[key] = rewriteHost(value, name, proxy.port) as string;
+      }
+    }
+    return out;
+  }
+
+  /** A pod is gone: its proxies close (its burners stop with their experiment). */
+  async release(pod: string): Promise<void> {
+    await this.ingress.get(pod)?.close();
+    this.ingress.delete(pod);
+    for (const p of this.egress.get(pod)?.values() ?? []) await p.close();
+    this.egress.delete(pod);
+  }
+
+  /** Injects an experiment into the pods it selects; reverted at its duration (scaled) and at close. */
+  async inject(experiment: ChaosExperiment, pick?: (n: number) => number): Promise<ChaosInjection> {
+    const name = experiment.metadata.name;
+    const { mode, value, selector } = experiment.spec;
+    const pods = this.host.pods();
+    const matching = pods.filter(
+      (p) => (selector.namespaces === undefined || selector.namespaces.includes(p.namespace)) && Object.entries(selector.labelSelectors).every(([k, v]) => p.labels[k] === v),
+    );
+    if (matching.length === 0) throw new Error(`chaos ${name}: no pod matches ${JSON.stringify(selector)} (pods: ${pods.map((p) => `${p.name} ${JSON.stringify(p.labels)}`).join(', ') || 'none'})`);
+    const targets = selectTargets(mode, value, matching.map((p) => p.name), pick);
+    if (targets.length === 0) throw new Error(`chaos ${name}: mode ${mode}${value ? ` ${value}` : ''} selects none of the ${matching.length} matching pod(s)`);
+
+    let undo: () => Promise<void> = async () => undefined;
+    let action: string;
+    switch (experiment.kind) {
+      case 'PodChaos':
+        action = experiment.spec.action;
+        undo = this.podChaos(name, experiment.spec.action, targets);
+        break;
+      case 'NetworkChaos':
+        action = experiment.spec.action;
+        undo = await this.networkChaos(name, experiment.spec, targets);
+        break;
+      case 'StressChaos':
+        action = Object.keys(experiment.spec.stressors).join('+');
+        undo = this.stressChaos(name, experiment.spec, targets);
+        break;
+    }
+    const injectedAt = Date.now();
+    let endedAt: (t: number) => void = () => undefined;
+    const ended = new Promise<number>((r) => (endedAt = r));
+    let reverting: Promise<void> | undefined;
+    const instant = experiment.kind === 'PodChaos' && action !== 'pod-failure';
+    const injection: ChaosInjection = {
+      experiment: name,
+      kind: experiment.kind,
+      action,
+      targets,
+      injectedAt,
+      ended,
+      revert: () =>
+        (reverting ??= (async () => {
+          clearTimeout(timer);
+          await undo();
+          injection.revertedAt = Date.now();
+          this.active.delete(injection);
+          if (!instant) {
+            this.host.record(`chaos/${name}`, 'ChaosRecovered', `${action} reverted on ${targets.join(', ')}`);
+            this.host.log(`chaos ${name}: ${action} reverted`);
+          }
+          endedAt(injection.revertedAt);
+        })()),
+    };
+    this.active.add(injection);
+    const durationText = experiment.spec.duration;
+    const durationMs = durationText === undefined ? undefined : (parseDuration(durationText) as number) * this.host.timeScale;
+    this.host.record(`chaos/${name}`, 'ChaosInjected', `${experiment.kind} ${action} on ${targets.join(', ')}${durationMs !== undefined && !instant ? ` for ${Math.round(durationMs)} ms` : ''}`);
+    this.host.log(`chaos ${name}: ${action} on ${targets.join(', ')}${durationMs !== undefined && !instant ? ` for ${Math.round(durationMs)} ms` : ''}`);
+    const timer = instant ? setTimeout(() => void injection.revert(), 0) : durationMs === undefined ? undefined : setTimeout(() => void injection.revert(), durationMs);
+    return injection;
+  }
+
+  private podChaos(name: string, action: 'pod-kill' | 'pod-failure' | 'container-kill', targets: string[]): () => Promise<void> {
+    const signal = action === 'pod-failure' ? 'SIGSTOP' : 'SIGKILL';
+    const hit: Replica[] = [];
+    for (const pod of targets) {
+      const replica = this.host.replica(pod);
+      const sent = replica?.signal(signal) ?? false;
+      if (sent && replica) hit.push(replica);
+      this.host.record(pod, 'ChaosInjected', `${name}: ${action}${sent ? ` (${signal})` : ' (not running)'}`);
+    }
+    if (action !== 'pod-failure') return async () => undefined;
+    return async () => {
+      for (const r of hit) r.signal('SIGCONT');
+    };
+  }
+
+  private async networkChaos(name: string, spec: NetworkChaos['spec'], targets: string[]): Promise<() => Promise<void>> {
+    if (spec.target !== undefined) {
+      throw new Error(`chaos ${name}: spec.target (pods of another selector) is not injected on the local platform, where pods reach each other only through Services; leave it out to fault everything the pods send and receive, or name dependencies in spec.externalTargets`);
+    }
+    const fault = networkFault(spec);
+    const proxies: FaultProxy[] = [];
+    for (const pod of targets) {
+      if (spec.externalTargets !== undefined) {
+        for (const ext of spec.externalTargets) {
+          const proxy = this.egress.get(pod)?.get(ext);
+          if (proxy === undefined) {
+            const known = this.externalNames();
+            throw new Error(
+              `chaos ${name}: pod ${pod} does not reach an external "${ext}" (${known.length === 0 ? 'no external is registered' : `registered externals: ${known.join(', ')}`}; a pod reaches one through a URL with that host in its environment, e.g. redis://${ext}:6379)`,
+            );
+          }
+          proxies.push(proxy);
+        }
+        continue;
+      }
+      proxies.push(await this.front(pod), ...(this.egress.get(pod)?.values() ?? []));
+    }
+    for (const p of proxies) p.setFault(name, fault);
+    return async () => {
+      for (const p of proxies) p.clearFault(name);
+    };
+  }
+
+  /** The proxy in front of a pod, created on first use; the pod's Services and probe go through it from then on. */
+  private async front(pod: string): Promise<FaultProxy> {
+    const existing = this.ingress.get(pod);
+    if (existing) return existing;
+    const replica = this.host.replica(pod);
+    if (replica === undefined) throw new Error(`pod ${pod} is not running`);
+    const proxy = new FaultProxy({ name: `${pod} ingress`, target: () => ({ host: '127.0.0.1', port: replica.port }), podSide: 'server' });
+    await proxy.listen();
+    this.ingress.set(pod, proxy);
+    replica.frontPort = proxy.port;
+    await this.host.reroute(pod);
+    return proxy;
+  }
+
+  private stressChaos(name: string, spec: StressChaos['spec'], targets: string[]): () => Promise<void> {
+    const burners: ChildProcess[] = [];
+    const start = (pod: string, kind: 'cpu' | 'memory', amount: number) => {
+      const child = spawn(process.execPath, ['-e', burnerScript(kind, amount)], { stdio: 'ignore', detached: true });
+      killOnExit(child);
+      burners.push(child);
+      this.host.record(pod, 'ChaosInjected', `${name}: ${kind} burner pid ${child.pid}${kind === 'cpu' ? ` at ${amount}% load` : ` holding ${Math.round(amount / 2 ** 20)} MiB`}`);
+    };
+    for (const pod of targets) {
+      const { cpu, memory } = spec.stressors;
+      for (let i = 0; i < (cpu?.workers ?? 0); i++) start(pod, 'cpu', cpu?.load ?? 100);
+      if (memory) {
+        const total = stressSizeBytes(memory.size, os.totalmem()) as number;
+        for (let i = 0; i < memory.workers; i++) start(pod, 'memory', Math.floor(total / memory.workers));
+      }
+    }
+    return async () => {
+      await Promise.all(
+        burners.map(
+          (b) =>
+            new Promise<void>((resolve) => {
+              if (b.exitCode !== null || b.signalCode !== null) return resolve();
+              b.once('exit', () => resolve());
+              b.kill('SIGKILL');
+            }),
+        ),
+      );
+    };
+  }
+
+  /** Experiments still active. */
+  activeInjections(): ChaosInjection[] {
+    return [...this.active];
+  }
+
+  /** Reverts everything still active and closes every proxy. */
+  async close(): Promise<void> {
+    for (const i of [...this.active].reverse()) await i.revert();
+    for (const pod of new Set([...this.ingress.keys(), ...this.egress.keys()])) await this.release(pod);
+  }
+}
