@@ -1,20 +1,74 @@
 @epic:resilience @feature:chaos
 Feature: Chaos: faults injected into the running services, and what users see
-  Experiments are Chaos Mesh manifests in chaos/, so the same files apply to
-  a cluster running Chaos Mesh; the local platform injects them into its
-  processes. Each scenario holds a steady state before, during and after the
-  fault (traffic counted, thresholds on every window) and ends with the
-  integrity check: every acknowledged write is still there.
+  Experiments are Chaos Mesh manifests in chaos/ (PodChaos, NetworkChaos,
+  StressChaos), so the same files apply to a cluster running Chaos Mesh; the
+  local platform injects them into its processes and, for network faults,
+  into fault proxies between the components. Where a scenario states a
+  steady state, it is checked before the fault, every half second while it
+  acts and after it, and the time to recover is measured. Each scenario ends
+  with the integrity check: every acknowledged write is still there.
 
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/execute-chaos-engineering-tests-e01c
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
-  Scenario: A TinyURL pod is killed under load: the Service keeps answering, the pod comes back, nothing is lost
+  Scenario: A TinyURL pod is killed under load: the error rate stays bounded, the recovery is measured, nothing is lost
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 100 requests per second are sent to "tinyurl" for the whole scenario
     And short links are created in "tinyurl" at 20 requests per second for the whole scenario
-    When the traffic runs on for 2 seconds
-    And the chaos experiment "chaos/tinyurl-pod-kill.yaml" is applied
+    And the steady state of "tinyurl" holds:
+      | http_req_failed: rate<0.01   |
+      | http_req_duration: p(95)<100 |
+    When the chaos experiment "chaos/tinyurl-pod-kill.yaml" is applied
     Then every pod of rollout "tinyurl" is ready again within 30 seconds
-    When the traffic runs on for 2 seconds
-    Then the traffic met "http_req_failed: rate<0.01"
+    And the steady state is restored within 10 seconds
+    And the traffic met "http_req_failed: rate<0.01"
+    And every short link created during the scenario still resolves
+
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-network-partitions-aea8
+  Scenario: TinyURL is cut off from its Redis cache: redirects stay right, from SQLite, and the cache comes back
+    Given a Redis server is running as the external host "redis"
+    And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1", with the environment:
+      | REDIS_URL | redis://redis:6379 |
+    And 100 requests per second are sent to "tinyurl" for the whole scenario
+    And short links are created in "tinyurl" at 20 requests per second for the whole scenario
+    And the steady state of "tinyurl" holds:
+      | http_req_failed: rate<0.01   |
+      | http_req_duration: p(95)<100 |
+    When the chaos experiment "chaos/tinyurl-redis-partition.yaml" is applied
+    And the traffic runs on for 2 seconds
+    Then every short link created during the scenario still resolves
+    And the steady state held while the chaos acted
+    And the steady state is restored within 10 seconds
+    And every short link created during the scenario still resolves
+
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
+  Scenario: The canary loses its pods mid-rollout: no more traffic moves to it while they are down, and it recovers or aborts
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    And 100 requests per second are sent to "tinyurl" for the whole scenario
+    And short links are created in "tinyurl" at 20 requests per second for the whole scenario
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is paused at a canary weight of 10% within 1 minute
+    When the chaos experiment "chaos/tinyurl-canary-pod-kill.yaml" is applied
+    Then rollout "tinyurl" completes or aborts as its analysis decides within 12 minutes
+    And rollout "tinyurl" never raised the canary weight while a pod hit by the chaos was down
+    And the traffic met "http_req_failed: rate<0.01"
+    And every short link created during the scenario still resolves
+
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/execute-chaos-engineering-tests-e01c
+  Scenario: Latency injected between the Service and the canary pods makes the latency analysis abort the canary
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    And 100 requests per second are sent to "tinyurl" for the whole scenario
+    And short links are created in "tinyurl" at 20 requests per second for the whole scenario
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is paused at a canary weight of 10% within 1 minute
+    When the chaos experiment "chaos/tinyurl-canary-latency.yaml" is applied
+    Then rollout "tinyurl" is "Degraded" within 3 minutes
+    And an analysis run of rollout "tinyurl" is "Failed"
+    And rollout "tinyurl" passed through canary weights 10, 0
+    And all traffic is served by "cutover/tinyurl:v1" within 5 seconds of the abort
+    When the traffic runs on for 3 seconds
+    Then the traffic to "tinyurl" after the abort met these thresholds:
+      | http_req_duration: p(95)<50 |
+      | http_req_failed: rate<0.001 |
     And every short link created during the scenario still resolves

@@ -33,3 +33,13 @@ Then('the Redis {string} caches the short link {string} for {string}', async fun
     client.disconnect();
   }
 });
+
+/** redis-server on a free loopback port, known to the platform as an external host: pods reach it as redis://<name>:6379 (through their own fault proxies, so NetworkChaos can cut it off). */
+Given('a Redis server is running as the external host {string}', async function (this: CutoverWorld, name: string) {
+  const redis = await startRedis();
+  killOnExit(redis.process);
+  this.session.onCleanup(`redis ${redis.url}`, () => redis.stop());
+  this.remembered.set(name, redis.url);
+  this.session.platform.addExternal(name, redis.url);
+  this.progress(`redis-server at ${redis.url}, reached by the pods as ${name}`);
+});

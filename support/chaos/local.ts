@@ -156,6 +156,7 @@ export class LocalChaos {
     let endedAt: (t: number) => void = () => undefined;
     const ended = new Promise<number>((r) => (endedAt = r));
     let reverting: Promise<void> | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const instant = experiment.kind === 'PodChaos' && action !== 'pod-failure';
     const injection: ChaosInjection = {
       experiment: name,
@@ -168,7 +169,8 @@ export class LocalChaos {
         (reverting ??= (async () => {
           clearTimeout(timer);
           await undo();
-          injection.revertedAt = Date.now();
+          // A kill acts for an instant: it ends as it is injected.
+          injection.revertedAt = instant ? injectedAt : Date.now();
           this.active.delete(injection);
           if (!instant) {
             this.host.record(`chaos/${name}`, 'ChaosRecovered', `${action} reverted on ${targets.join(', ')}`);
@@ -182,7 +184,8 @@ export class LocalChaos {
     const durationMs = durationText === undefined ? undefined : (parseDuration(durationText) as number) * this.host.timeScale;
     this.host.record(`chaos/${name}`, 'ChaosInjected', `${experiment.kind} ${action} on ${targets.join(', ')}${durationMs !== undefined && !instant ? ` for ${Math.round(durationMs)} ms` : ''}`);
     this.host.log(`chaos ${name}: ${action} on ${targets.join(', ')}${durationMs !== undefined && !instant ? ` for ${Math.round(durationMs)} ms` : ''}`);
-    const timer = instant ? setTimeout(() => void injection.revert(), 0) : durationMs === undefined ? undefined : setTimeout(() => void injection.revert(), durationMs);
+    if (instant) await injection.revert();
+    else if (durationMs !== undefined) timer = setTimeout(() => void injection.revert(), durationMs);
     return injection;
   }
 

@@ -39,13 +39,29 @@ export const RolloutEvidenceSchema = z.object({
   analysisRuns: z.array(z.object({ name: z.string(), phase: z.string() })),
 });
 
+const PhaseCounts = z.object({ checks: z.number(), held: z.number() });
+
+/** A chaos experiment the scenario injected: when, into what, and how the steady state fared around it. */
+export const ChaosEvidenceSchema = z.object({
+  cutover: z.literal('chaos'),
+  experiment: z.string(),
+  kind: z.string(),
+  action: z.string(),
+  targets: z.array(z.string()),
+  injectedAt: z.string(),
+  revertedAt: z.string().optional(),
+  /** From the fault's end to the first window in which the steady state held for good. */
+  recoveredMs: z.number().optional(),
+  steadyState: z.object({ before: PhaseCounts, during: PhaseCounts, after: PhaseCounts }).optional(),
+});
+
 export const ScenarioContextSchema = z.object({
   cutover: z.literal('context'),
   platform: z.string(),
   timeScale: z.number(),
 });
 
-export const EvidenceSchema = z.discriminatedUnion('cutover', [SloEvidenceSchema, AssertionEvidenceSchema, RolloutEvidenceSchema, ScenarioContextSchema]);
+export const EvidenceSchema = z.discriminatedUnion('cutover', [SloEvidenceSchema, AssertionEvidenceSchema, RolloutEvidenceSchema, ChaosEvidenceSchema, ScenarioContextSchema]);
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
 export const ScenarioSummarySchema = z.object({
@@ -67,6 +83,7 @@ export const ScenarioSummarySchema = z.object({
   slos: z.array(SloEvidenceSchema.omit({ cutover: true })),
   assertions: z.array(AssertionEvidenceSchema.omit({ cutover: true })),
   rollouts: z.array(RolloutEvidenceSchema.omit({ cutover: true })),
+  chaos: z.array(ChaosEvidenceSchema.omit({ cutover: true })).default([]),
 });
 export type ScenarioSummary = z.infer<typeof ScenarioSummarySchema>;
 
@@ -140,7 +157,7 @@ export function summariseRun(input: {
   finishedAt: string;
   profile?: string;
   gitCommit?: string;
-  scenarios: Omit<ScenarioSummary, 'slos' | 'assertions' | 'rollouts' | 'platform' | 'timeScale' | 'failureKind'>[];
+  scenarios: Omit<ScenarioSummary, 'slos' | 'assertions' | 'rollouts' | 'chaos' | 'platform' | 'timeScale' | 'failureKind'>[];
   evidence: Map<string, Evidence[]>;
   prd?: RunSummary['prd'];
 }): RunSummary {
@@ -158,6 +175,7 @@ export function summariseRun(input: {
       slos: ev.filter((e) => e.cutover === 'slo').map(strip) as ScenarioSummary['slos'],
       assertions: ev.filter((e) => e.cutover === 'assertion').map(strip) as ScenarioSummary['assertions'],
       rollouts: ev.filter((e) => e.cutover === 'rollout').map(strip) as ScenarioSummary['rollouts'],
+      chaos: ev.filter((e) => e.cutover === 'chaos').map(strip) as ScenarioSummary['chaos'],
     };
   });
   const passed = scenarios.filter((s) => s.status === 'passed').length;

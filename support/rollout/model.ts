@@ -87,7 +87,12 @@ export const CanaryStep = z
     message: 'expected exactly one of setWeight, pause, analysis, setCanaryScale (experiment, setHeaderRoute and setMirrorRoute are recognised but not run locally)',
   });
 
+/** Ephemeral metadata: labels Argo puts on a ReplicaSet's pods while it has a role (canary, stable, preview, active), e.g. for chaos selectors. */
+const EphemeralMetadata = z.object({ labels: z.record(z.string(), z.string()).default({}), annotations: z.record(z.string(), z.string()).default({}) }).optional();
+
 export const CanaryStrategy = z.object({
+  canaryMetadata: EphemeralMetadata,
+  stableMetadata: EphemeralMetadata,
   steps: z.array(CanaryStep).default([]),
   canaryService: z.string().optional(),
   stableService: z.string().optional(),
@@ -111,8 +116,8 @@ export const BlueGreenStrategy = z.object({
   prePromotionAnalysis: RolloutAnalysis.optional(),
   postPromotionAnalysis: RolloutAnalysis.optional(),
   abortScaleDownDelaySeconds: z.number().int().min(0).default(30),
-  previewMetadata: z.unknown().optional(),
-  activeMetadata: z.unknown().optional(),
+  previewMetadata: EphemeralMetadata,
+  activeMetadata: EphemeralMetadata,
 });
 
 export const RolloutSchema = z.object({

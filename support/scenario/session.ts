@@ -5,6 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ChaosInjection } from '../chaos/injection.ts';
+import { CHAOS_KINDS, type ChaosExperiment } from '../chaos/model.ts';
+import { SteadyStateProbe, type FaultSpan, type SteadyStateCheck } from '../chaos/steady-state.ts';
+import { loadManifestFiles } from '../manifests/load.ts';
 import { latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
 import type { EvidenceRecorder } from '../evidence/recorder.ts';
 import { withRolloutEnv } from '../manifests/env-override.ts';
@@ -48,6 +52,10 @@ export class VerificationSession {
   /** Every traffic run of the scenario, stopped ones too, in order. */
   readonly trafficHistory: TrafficRun[] = [];
   update: UpdateUnderTest | undefined;
+  /** Chaos experiments injected, in order. */
+  readonly chaos: ChaosInjection[] = [];
+  /** Steady-state hypotheses being checked, per traffic run. */
+  readonly steadyStates: SteadyStateProbe[] = [];
   private platformInstance: Platform | undefined;
   private readonly cleanups: { name: string; run: () => Promise<void> }[] = [];
   private readonly log: (line: string) => void;
@@ -265,6 +273,108 @@ export class VerificationSession {
     }
   }
 
+  // ---- chaos ------------------------------------------------------------------
+
+  /** Injects every experiment of a chaos file (file:line errors for a malformed one); each is reverted at teardown at the latest. */
+  async applyChaos(file: string): Promise<ChaosInjection[]> {
+    const { documents } = loadManifestFiles(this.expandManifests([file]), CHAOS_KINDS);
+    if (documents.length === 0) throw new Error(`${file} holds no chaos experiment (PodChaos, NetworkChaos or StressChaos)`);
+    const injected: ChaosInjection[] = [];
+    for (const d of documents) {
+      const injection = await this.platform.injectChaos(d.spec as ChaosExperiment);
+      this.onCleanup(`chaos ${injection.experiment}`, () => injection.revert());
+      this.chaos.push(injection);
+      injected.push(injection);
+    }
+    return injected;
+  }
+
+  /** When each fault acted; a kill acts for an instant. */
+  faultSpans(): FaultSpan[] {
+    return this.chaos.map((i) => ({ start: i.injectedAt, end: i.revertedAt }));
+  }
+
+  /**
+   * The steady-state hypothesis for a traffic run: waits (bounded) until the
+   * run has a full window of traffic, fails if the thresholds do not hold
+   * now, then keeps checking them until the scenario ends.
+   */
+  async holdSteadyState(run: TrafficRun, thresholds: Threshold[]): Promise<SteadyStateCheck> {
+    if (this.chaos.length > 0) throw new Error('the steady state is established before any chaos experiment is applied');
+    const probe = new SteadyStateProbe(run.spec.name, thresholds, run.recording, () => this.faultSpans());
+    const ready = run.startedAt + probe.windowMs;
+    if (Date.now() < ready) await new Promise((r) => setTimeout(r, ready - Date.now()));
+    const check = probe.check() as SteadyStateCheck;
+    await this.evidence.json(`steady state of ${run.spec.name} before the chaos`, { thresholds: thresholds.map((t) => t.source), ...check });
+    if (!check.holds) {
+      throw new Error(`the steady state of ${run.spec.name} does not hold before any fault, so the experiment would prove nothing:\n  ${check.verdicts.filter((v) => !v.passed).map(describeVerdict).join('\n  ')}`);
+    }
+    this.steadyStates.push(probe);
+    probe.start();
+    this.onCleanup(`steady state of ${run.spec.name}`, async () => probe.stop());
+    return check;
+  }
+
+  /**
+   * Waits until every fault has ended (bounded by the wait) and the steady
+   * state holds again; the recovery time, from the last fault's end, must be
+   * within the bound. Returns it.
+   */
+  async steadyStateRestored(boundMs: number): Promise<{ probe: SteadyStateProbe; recoveredMs: number }[]> {
+    if (this.steadyStates.length === 0) throw new Error('no steady state was established in this scenario: say "Given the steady state of <service> holds:" before the chaos');
+    if (this.chaos.length === 0) throw new Error('no chaos experiment was applied in this scenario');
+    const waitMs = this.scaledWait(boundMs);
+    const active = this.chaos.filter((i) => i.revertedAt === undefined);
+    if (active.length > 0) {
+      this.log(`waiting for ${active.map((i) => i.experiment).join(', ')} to end (at most ${Math.round(waitMs / 1000)} s)`);
+      const ended = await Promise.race([Promise.all(active.map((i) => i.ended)).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
+      if (!ended) throw new Error(`chaos ${active.map((i) => i.experiment).join(', ')} still active after ${waitMs} ms: give the experiment a duration, or the wait more time`);
+    }
+    const results: { probe: SteadyStateProbe; recoveredMs: number }[] = [];
+    for (const probe of this.steadyStates) {
+      // Recovered means: held for a full window after the fault, and still holding. Bounded by the bound plus that window.
+      const deadline = Date.now() + boundMs + probe.windowMs * 2;
+      const recovered = () => {
+        const r = probe.recovery();
+        const last = probe.checks.at(-1);
+        return r?.recoveredMs !== undefined && last?.holds === true && last.at - probe.windowMs >= r.faultEndedAt ? r.recoveredMs : undefined;
+      };
+      while (recovered() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, probe.intervalMs));
+      const recoveredMs = recovered();
+      const last = probe.checks.at(-1);
+      await this.evidence.verify(
+        `steady state of ${probe.name} restored`,
+        recoveredMs !== undefined && recoveredMs <= boundMs,
+        { expected: `the steady state (${probe.thresholds.map((t) => t.source).join(', ')}) holds again within ${boundMs} ms of the fault's end`, measured: { recoveredMs, ...probe.recovery(), lastCheck: last } },
+        () =>
+          recoveredMs === undefined
+            ? `the steady state of ${probe.name} did not hold again within ${boundMs} ms of the fault's end; last check: ${last?.verdicts.filter((v) => !v.passed).map(describeVerdict).join('; ') || 'none'}`
+            : `the steady state of ${probe.name} came back ${recoveredMs} ms after the fault's end, over the ${boundMs} ms bound`,
+      );
+      this.log(`steady state of ${probe.name} restored ${recoveredMs} ms after the fault ended`);
+      results.push({ probe, recoveredMs: recoveredMs as number });
+    }
+    return results;
+  }
+
+  /** Every check made while a fault acted held. */
+  async steadyStateHeldDuringChaos(): Promise<void> {
+    if (this.steadyStates.length === 0) throw new Error('no steady state was established in this scenario: say "Given the steady state of <service> holds:" before the chaos');
+    for (const probe of this.steadyStates) {
+      const during = probe.checks.filter((c) => c.phase === 'during');
+      const broken = during.filter((c) => !c.holds);
+      await this.evidence.verify(
+        `steady state of ${probe.name} held during the chaos`,
+        during.length > 0 && broken.length === 0,
+        { expected: `every check while a fault acted holds (${probe.thresholds.map((t) => t.source).join(', ')})`, measured: { checks: during.length, broken: broken.map((c) => ({ at: new Date(c.at).toISOString(), problems: c.verdicts.filter((v) => !v.passed).map(describeVerdict) })) } },
+        () =>
+          during.length === 0
+            ? `no steady-state check of ${probe.name} was made while a fault acted: the fault was shorter than ${probe.windowMs} ms, or no fault is active yet`
+            : `the steady state of ${probe.name} broke in ${broken.length} of ${during.length} checks during the chaos: ${broken.slice(0, 3).map((c) => c.verdicts.filter((v) => !v.passed).map(describeVerdict).join('; ')).join(' | ')}`,
+      );
+    }
+  }
+
   // ---- evidence and teardown ---------------------------------------------------
 
   /** Rollout events and analysis results as marks on a time axis. */
@@ -281,6 +391,15 @@ export class VerificationSession {
     }
     for (const run of this.platformInstance.analysisRuns()) {
       if (run.finishedAt) marks.push({ at: Date.parse(run.finishedAt), label: `${run.name}: ${run.phase}`, kind: 'analysis' });
+    }
+    for (const i of this.chaos) {
+      const instant = i.revertedAt === i.injectedAt;
+      marks.push({ at: i.injectedAt, label: `${i.experiment} ${instant ? i.action : 'injected'}`, kind: 'chaos' });
+      if (i.revertedAt !== undefined && !instant) marks.push({ at: i.revertedAt, label: `${i.experiment} reverted`, kind: 'chaos' });
+    }
+    for (const probe of this.steadyStates) {
+      const r = probe.recovery();
+      if (r?.recoveredMs !== undefined && r.recoveredMs > 0) marks.push({ at: r.faultEndedAt + r.recoveredMs, label: `${probe.name} steady again`, kind: 'chaos' });
     }
     return marks.sort((a, b) => a.at - b.at);
   }
@@ -309,6 +428,7 @@ export class VerificationSession {
       const generator = run.result ? { achievedRate: run.result.achievedRate, sendLagP99Ms: run.result.sendLagP99Ms, skipped: run.result.skipped } : {};
       await this.evidence.json(`traffic summary of ${name}`, { requestedRate: run.spec.ratePerSecond, ...generator, ...whole });
     }
+    await this.recordChaos();
     if (marks.length > 0) await this.evidence.svg('rollout timeline', await timelineChart('Rollout timeline', marks, this.startedAt));
     if (this.update && this.platformInstance) {
       const u = this.update;
@@ -329,6 +449,34 @@ export class VerificationSession {
       });
     }
     if (rateProblems.length > 0) throw new Error(rateProblems.join('; '));
+  }
+
+  /** Each experiment for the run summary, with the steady state around it; each probe's checks as an attachment. */
+  private async recordChaos(): Promise<void> {
+    for (const probe of this.steadyStates) {
+      probe.stop();
+      await this.evidence.json(`steady state of ${probe.name}: every check`, {
+        thresholds: probe.thresholds.map((t) => t.source),
+        windowMs: probe.windowMs,
+        summary: probe.summary(),
+        recovery: probe.recovery(),
+        checks: probe.checks.map((c) => ({ at: new Date(c.at).toISOString(), phase: c.phase, holds: c.holds, measured: Object.fromEntries(c.verdicts.map((v) => [v.threshold, v.measured])) })),
+      });
+    }
+    const probe = this.steadyStates[0];
+    for (const i of this.chaos) {
+      await this.evidence.evidence(`chaos ${i.experiment}`, {
+        cutover: 'chaos',
+        experiment: i.experiment,
+        kind: i.kind,
+        action: i.action,
+        targets: i.targets,
+        injectedAt: new Date(i.injectedAt).toISOString(),
+        ...(i.revertedAt !== undefined ? { revertedAt: new Date(i.revertedAt).toISOString() } : {}),
+        ...(i === this.chaos.at(-1) && probe?.recovery()?.recoveredMs !== undefined ? { recoveredMs: probe.recovery()?.recoveredMs } : {}),
+        ...(probe ? { steadyState: probe.summary() } : {}),
+      });
+    }
   }
 
   /** What a failed scenario leaves for diagnosis: statuses, events, analysis measurements, router stats, logs. */

@@ -11,7 +11,6 @@ import type { LinkLedger } from '../integrity/links.ts';
 import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
 import type { FormOutcome } from '../browser/web-form.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
-import type { ChaosInjection } from '../chaos/injection.ts';
 import type { PrdDocument } from '../prd/parse.ts';
 import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
 import type { LiveSubscriber } from '../traffic/live-subscriber.ts';
@@ -51,8 +50,6 @@ export class CutoverWorld extends World<WorldParameters> {
   /** RSS feeds the scenario serves, by name, and the articles last published to one. */
   readonly feeds = new Map<string, RssFeedServer>();
   lastPublished: FeedArticle[] | undefined;
-  /** Chaos experiments injected in this scenario, in order. */
-  readonly chaos: ChaosInjection[] = [];
   /** A backup the scenario took: of which rollout, when, and the files. */
   backup: { rollout: string; startedAt: number; endedAt: number; backups: DatabaseBackup[] } | undefined;
   /** The answer to an HTML form a browser submitted. */

@@ -408,20 +408,29 @@ export class LocalPlatform implements Platform {
 
   /** Every replica of every rollout as a pod, with what only this platform knows (its process). */
   private replicaRows(): (ChaosPod & { container: string; pid: number | undefined })[] {
-    return [...this.rollouts].flatMap(([name, entry]) =>
-      [...entry.sets.values()].flatMap((set) =>
+    return [...this.rollouts].flatMap(([name, entry]) => {
+      const { strategy } = entry.controller.rollout.spec;
+      const roles = entry.controller.status().replicaSets;
+      // As Argo labels pods: the template's labels, the pod template hash, and the role's ephemeral labels.
+      const ephemeral: Record<string, Record<string, string> | undefined> = {
+        canary: strategy.canary?.canaryMetadata?.labels,
+        stable: strategy.canary?.stableMetadata?.labels,
+        preview: strategy.blueGreen?.previewMetadata?.labels,
+        active: strategy.blueGreen?.activeMetadata?.labels,
+      };
+      return [...entry.sets.values()].flatMap((set) =>
         set.replicas.map((r) => ({
           name: r.spec.name,
           rollout: name,
           namespace: this.namespaceOf(name),
-          labels: set.revision.template.metadata.labels,
+          labels: { ...set.revision.template.metadata.labels, 'rollouts-pod-template-hash': set.revision.hash, ...ephemeral[roles.find((x) => x.hash === set.revision.hash)?.role ?? ''] },
           container: set.revision.template.spec.containers[0]?.name ?? name,
           ready: r.state === 'ready',
           restarts: r.restarts,
           pid: r.pid,
         })),
-      ),
-    );
+      );
+    });
   }
 
   /** Injects a Chaos Mesh experiment into the pods it selects (see support/chaos/local.ts for how each action is carried out here). */
