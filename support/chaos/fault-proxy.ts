@@ -64,6 +64,10 @@ class Lane {
   private queuedBytes = 0;
   private lastRelease = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The destination's buffer is full: the source stays paused until it drains. */
+  private blocked = false;
+  /** Waiting for the queue to empty (the source ended). */
+  private readonly drained: (() => void)[] = [];
   private readonly jitter: Correlated;
   private readonly lossDraw: Correlated;
 
@@ -84,8 +88,7 @@ class Lane {
     const faults = this.proxy.faultsFor(this.direction);
     const now = Date.now();
     if (faults.length === 0 && this.queue.length === 0) {
-      this.proxy.stats.bytesForwarded += data.length;
-      this.dst.write(data);
+      this.forward(data);
       return;
     }
     let at = now;
@@ -115,10 +118,9 @@ class Lane {
     while (this.queue.length > 0 && (this.queue[0] as { at: number }).at <= now) {
       const { data } = this.queue.shift() as { data: Buffer };
       this.queuedBytes -= data.length;
-      this.proxy.stats.bytesForwarded += data.length;
-      if (!this.dst.destroyed) this.dst.write(data);
+      this.forward(data);
     }
-    if (this.queuedBytes <= HIGH_WATER && this.src.isPaused()) this.src.resume();
+    if (this.queuedBytes <= HIGH_WATER && !this.blocked && this.src.isPaused()) this.src.resume();
     if (this.queue.length > 0) {
       this.timer = setTimeout(() => this.schedule(), Math.max(1, (this.queue[0] as { at: number }).at - now));
     } else {
@@ -126,7 +128,18 @@ class Lane {
     }
   }
 
-  private readonly drained: (() => void)[] = [];
+  /** Writes on, with the destination's backpressure: as pipe() does. */
+  private forward(data: Buffer): void {
+    if (this.dst.destroyed) return;
+    this.proxy.stats.bytesForwarded += data.length;
+    if (this.dst.write(data) || this.blocked) return;
+    this.blocked = true;
+    this.src.pause();
+    this.dst.once('drain', () => {
+      this.blocked = false;
+      if (this.queuedBytes <= HIGH_WATER) this.src.resume();
+    });
+  }
 
   private whenEmpty(f: () => void): void {
     if (this.queue.length === 0) f();

@@ -31,15 +31,18 @@ export interface LocalChaosHost {
   log(line: string): void;
 }
 
-/** A URL naming an external by host, e.g. redis://redis:6379/0. */
-function rewriteHost(value: string, host: string, port: number): string | undefined {
-  let url: URL;
+/** The host a URL in the environment names (redis://redis:6379/0 → redis), if the value is a URL. */
+function urlHost(value: string): string | undefined {
   try {
-    url = new URL(value);
+    return new URL(value).hostname;
   } catch {
     return undefined;
   }
-  if (url.hostname !== host) return undefined;
+}
+
+/** The same URL, pointed at a loopback port. */
+function pointAt(value: string, port: number): string {
+  const url = new URL(value);
   url.hostname = '127.0.0.1';
   url.port = String(port);
   return url.toString();
@@ -100,18 +103,13 @@ export class LocalChaos {
   async podEnv(pod: string, env: Record<string, string>): Promise<Record<string, string>> {
     const out = { ...env };
     for (const [name, target] of this.externals) {
-      for (const [key, value] of Object.entries(out)) {
-        let proxy = this.egress.get(pod)?.get(name);
-        const port = proxy?.port ?? 0;
-        if (rewriteHost(value, name, port || 1) === undefined) continue;
-        if (proxy === undefined) {
-          proxy = new FaultProxy({ name: `${pod} → ${name}`, target: () => target, podSide: 'client' });
-          await proxy.listen();
-          if (!this.egress.has(pod)) this.egress.set(pod, new Map());
-          this.egress.get(pod)?.set(name, proxy);
-        }
-        out[key] = rewriteHost(value, name, proxy.port) as string;
-      }
+      const keys = Object.keys(out).filter((k) => urlHost(out[k] as string) === name);
+      if (keys.length === 0) continue;
+      const proxy = new FaultProxy({ name: `${pod} → ${name}`, target: () => target, podSide: 'client' });
+      await proxy.listen();
+      if (!this.egress.has(pod)) this.egress.set(pod, new Map());
+      this.egress.get(pod)?.set(name, proxy);
+      for (const k of keys) out[k] = pointAt(out[k] as string, proxy.port);
     }
     return out;
   }

@@ -19,27 +19,43 @@ export const ChaosSelector = z
 /** How many of the selected pods: Chaos Mesh's modes; `value` is a count or a percentage for the last three. */
 export const CHAOS_MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'] as const;
 
-export const PodChaosSchema = z
-  .object({
+const selection = {
+  mode: z.enum(CHAOS_MODES),
+  value: z.string().regex(/^\d+$/, 'expected a whole number as a string, e.g. "1" or "50"').optional(),
+  selector: ChaosSelector,
+  duration: Duration.optional(),
+};
+
+function checkValue(s: { mode: string; value?: string | undefined }, ctx: z.RefinementCtx, at: (string | number)[] = []): void {
+  if (s.mode !== 'one' && s.mode !== 'all' && s.value === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'value'], message: `mode ${s.mode} needs a value` });
+  if (s.mode.endsWith('percent') && s.value !== undefined && Number(s.value) > 100) ctx.addIssue({ code: 'custom', path: [...at, 'value'], message: 'a percentage is at most 100' });
+}
+
+/** The envelope every Chaos Mesh resource shares, around its own spec. */
+function chaosResource<K extends string, S extends z.ZodType>(kind: K, spec: S) {
+  return z.object({
     apiVersion: z.literal('chaos-mesh.org/v1alpha1', { message: 'expected apiVersion chaos-mesh.org/v1alpha1' }),
-    kind: z.literal('PodChaos'),
+    kind: z.literal(kind),
     metadata: z.object({ name, namespace: z.string().optional() }),
-    spec: z
-      .object({
-        action: z.enum(['pod-kill', 'pod-failure', 'container-kill']),
-        mode: z.enum(CHAOS_MODES),
-        value: z.string().regex(/^\d+$/, 'expected a whole number as a string, e.g. "1" or "50"').optional(),
-        selector: ChaosSelector,
-        duration: Duration.optional(),
-        gracePeriod: z.number().int().min(0).default(0),
-        containerNames: z.array(z.string()).optional(),
-      })
-      .strict()
-      .superRefine((s, ctx) => {
-        checkValue(s, ctx);
-        if (s.action === 'pod-failure' && s.duration === undefined) ctx.addIssue({ code: 'custom', path: ['duration'], message: 'pod-failure needs a duration (how long the pods stop answering)' });
-      }),
+    spec,
   });
+}
+
+export const PodChaosSchema = chaosResource(
+  'PodChaos',
+  z
+    .object({
+      ...selection,
+      action: z.enum(['pod-kill', 'pod-failure', 'container-kill']),
+      gracePeriod: z.number().int().min(0).default(0),
+      containerNames: z.array(z.string()).optional(),
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+      checkValue(s, ctx);
+      if (s.action === 'pod-failure' && s.duration === undefined) ctx.addIssue({ code: 'custom', path: ['duration'], message: 'pod-failure needs a duration (how long the pods stop answering)' });
+    }),
+);
 
 export type PodChaos = z.output<typeof PodChaosSchema>;
 
@@ -64,25 +80,11 @@ export function stressSizeBytes(size: string, totalBytes: number): number | unde
   return Math.floor(Number(m[1]) * factor);
 }
 
-const selection = {
-  mode: z.enum(CHAOS_MODES),
-  value: z.string().regex(/^\d+$/, 'expected a whole number as a string, e.g. "1" or "50"').optional(),
-  selector: ChaosSelector,
-  duration: Duration.optional(),
-};
-
-function checkValue(s: { mode: string; value?: string | undefined }, ctx: z.RefinementCtx, at: (string | number)[] = []): void {
-  if (s.mode !== 'one' && s.mode !== 'all' && s.value === undefined) ctx.addIssue({ code: 'custom', path: [...at, 'value'], message: `mode ${s.mode} needs a value` });
-  if (s.mode.endsWith('percent') && s.value !== undefined && Number(s.value) > 100) ctx.addIssue({ code: 'custom', path: [...at, 'value'], message: 'a percentage is at most 100' });
-}
-
 export const NETWORK_ACTIONS = ['delay', 'loss', 'partition', 'bandwidth'] as const;
 
-export const NetworkChaosSchema = z.object({
-  apiVersion: z.literal('chaos-mesh.org/v1alpha1', { message: 'expected apiVersion chaos-mesh.org/v1alpha1' }),
-  kind: z.literal('NetworkChaos'),
-  metadata: z.object({ name, namespace: z.string().optional() }),
-  spec: z
+export const NetworkChaosSchema = chaosResource(
+  'NetworkChaos',
+  z
     .object({
       ...selection,
       action: z.enum(NETWORK_ACTIONS, { message: `expected one of ${NETWORK_ACTIONS.join(', ')} (netem, duplicate and corrupt are not injected by cutover)` }),
@@ -114,15 +116,13 @@ export const NetworkChaosSchema = z.object({
       if (s.action !== 'partition' && s[s.action] === undefined) ctx.addIssue({ code: 'custom', path: [s.action], message: `action ${s.action} needs spec.${s.action}` });
       if (s.target !== undefined) checkValue(s.target, ctx, ['target']);
     }),
-});
+);
 
 export type NetworkChaos = z.output<typeof NetworkChaosSchema>;
 
-export const StressChaosSchema = z.object({
-  apiVersion: z.literal('chaos-mesh.org/v1alpha1', { message: 'expected apiVersion chaos-mesh.org/v1alpha1' }),
-  kind: z.literal('StressChaos'),
-  metadata: z.object({ name, namespace: z.string().optional() }),
-  spec: z
+export const StressChaosSchema = chaosResource(
+  'StressChaos',
+  z
     .object({
       ...selection,
       stressors: z
@@ -142,7 +142,7 @@ export const StressChaosSchema = z.object({
     })
     .strict()
     .superRefine((s, ctx) => checkValue(s, ctx)),
-});
+);
 
 export type StressChaos = z.output<typeof StressChaosSchema>;
 

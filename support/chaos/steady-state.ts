@@ -102,6 +102,13 @@ export class SteadyStateProbe {
     return { faultEndedAt, recoveredMs: firstOfRun ? firstOfRun.from - faultEndedAt : undefined, brokenChecks: after.filter((c) => !c.holds).length };
   }
 
+  /** The recovery time once it is settled: the latest check holds over a full window of traffic after the fault; undefined until then. */
+  settledRecoveryMs(): number | undefined {
+    const r = this.recovery();
+    const last = this.checks.at(-1);
+    return r?.recoveredMs !== undefined && last?.holds === true && last.at - this.windowMs >= r.faultEndedAt ? r.recoveredMs : undefined;
+  }
+
   /** Counts per phase, for the report. */
   summary(): Record<SteadyPhase, { checks: number; held: number }> {
     const out = { before: { checks: 0, held: 0 }, during: { checks: 0, held: 0 }, after: { checks: 0, held: 0 } };

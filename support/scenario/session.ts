@@ -332,15 +332,10 @@ export class VerificationSession {
     }
     const results: { probe: SteadyStateProbe; recoveredMs: number }[] = [];
     for (const probe of this.steadyStates) {
-      // Recovered means: held for a full window after the fault, and still holding. Bounded by the bound plus that window.
+      // Settling takes a full window of traffic after the fault: bounded by the bound plus that window.
       const deadline = Date.now() + boundMs + probe.windowMs * 2;
-      const recovered = () => {
-        const r = probe.recovery();
-        const last = probe.checks.at(-1);
-        return r?.recoveredMs !== undefined && last?.holds === true && last.at - probe.windowMs >= r.faultEndedAt ? r.recoveredMs : undefined;
-      };
-      while (recovered() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, probe.intervalMs));
-      const recoveredMs = recovered();
+      while (probe.settledRecoveryMs() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, probe.intervalMs));
+      const recoveredMs = probe.settledRecoveryMs();
       const last = probe.checks.at(-1);
       await this.evidence.verify(
         `steady state of ${probe.name} restored`,
@@ -464,6 +459,7 @@ export class VerificationSession {
       });
     }
     const probe = this.steadyStates[0];
+    const recoveredMs = probe?.recovery()?.recoveredMs;
     for (const i of this.chaos) {
       await this.evidence.evidence(`chaos ${i.experiment}`, {
         cutover: 'chaos',
@@ -473,7 +469,8 @@ export class VerificationSession {
         targets: i.targets,
         injectedAt: new Date(i.injectedAt).toISOString(),
         ...(i.revertedAt !== undefined ? { revertedAt: new Date(i.revertedAt).toISOString() } : {}),
-        ...(i === this.chaos.at(-1) && probe?.recovery()?.recoveredMs !== undefined ? { recoveredMs: probe.recovery()?.recoveredMs } : {}),
+        // Recovery is measured from the last fault's end.
+        ...(i === this.chaos.at(-1) && recoveredMs !== undefined ? { recoveredMs } : {}),
         ...(probe ? { steadyState: probe.summary() } : {}),
       });
     }

@@ -45,6 +45,12 @@ test('with no fault the proxy passes bytes through untouched', async () => {
   assert.equal(p.stats.bytesForwarded, 10);
 });
 
+test('megabytes pass through with backpressure, every byte arriving', async () => {
+  const p = await proxy();
+  await roundTrip(p.port, Buffer.alloc(8 << 20, 7));
+  assert.equal(p.stats.bytesForwarded, 2 * (8 << 20));
+});
+
 test('a delay on what the pod sends slows its answers by the latency, and clearing it restores them', async () => {
   const p = await proxy('server');
   p.setFault('slow', { action: 'delay', direction: 'to', latencyMs: 150, jitterMs: 0, correlation: 0 });

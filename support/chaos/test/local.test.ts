@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { tempDataDir } from '../../../services/common/testing.ts';
 import { startRedis } from '../../../services/tinyurl/test/redis.ts';
 import { loadManifestText } from '../../manifests/load.ts';
+import { processAlive } from '../../platform/local/leftovers.ts';
 import { LocalPlatform } from '../../platform/local/platform.ts';
 import { CHAOS_KINDS, type ChaosExperiment } from '../model.ts';
 
@@ -146,17 +147,9 @@ test('StressChaos starts CPU and memory burners for the selected pods and stops 
   );
   const pids = p.events.filter((e) => e.reason === 'ChaosInjected' && /burner pid (\d+)/.test(e.message)).map((e) => Number(/burner pid (\d+)/.exec(e.message)?.[1]));
   assert.equal(pids.length, 2);
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  assert.ok(pids.every(alive));
+  assert.ok(pids.every(processAlive));
   await injection.revert();
-  assert.ok(pids.every((pid) => !alive(pid)), 'the burners should be gone after the revert');
+  assert.ok(pids.every((pid) => !processAlive(pid)), 'the burners should be gone after the revert');
 });
 
 test('bad experiments for this platform fail with what to do instead', async () => {

@@ -36,6 +36,8 @@ test('recovery is measured from the fault end to the first window that held for 
   const r = probe.recovery();
   // Slow until 6 s: the first 2 s window entirely after that starts at 6 s (checked at 8 s).
   assert.equal(r?.recoveredMs, 1000);
+  // Settled: the last check (10 s) holds over a full window after the fault's end.
+  assert.equal(probe.settledRecoveryMs(), 1000);
   assert.ok((r?.brokenChecks ?? 0) > 0);
   assert.deepEqual(probe.summary().before, { checks: 4, held: 4 });
 });
@@ -47,4 +49,5 @@ test('no recovery while a fault is active, and none when it never held again', (
   const probe = new SteadyStateProbe('x', thresholds, recording(), () => late);
   probe.check(5900);
   assert.equal(probe.recovery()?.recoveredMs, undefined);
+  assert.equal(probe.settledRecoveryMs(), undefined);
 });

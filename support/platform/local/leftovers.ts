@@ -47,7 +47,8 @@ export function forgetChild(pid: number): void {
   if (tracked.delete(pid)) save();
 }
 
-const alive = (pid: number) => {
+/** Whether a process with this PID exists (one we may not signal still does). */
+export const processAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -81,7 +82,7 @@ export function sweepLeftovers(): number[] {
     } catch {
       continue;
     }
-    if (entry.owner === process.pid || alive(entry.owner)) continue;
+    if (entry.owner === process.pid || processAlive(entry.owner)) continue;
     for (const child of entry.children) {
       const running = commandOf(child.pid);
       if (running === undefined || !running.startsWith(child.command)) continue;

@@ -4,16 +4,8 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sweepLeftovers } from '../leftovers.ts';
+import { processAlive as alive, sweepLeftovers } from '../leftovers.ts';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test("a run killed with SIGKILL leaves children behind; the next run's sweep stops them", async () => {
   const owner = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/orphaning-owner.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
