@@ -72,3 +72,44 @@ Feature: Chaos: faults injected into the running services, and what users see
       | http_req_duration: p(95)<50 |
       | http_req_failed: rate<0.001 |
     And every short link created during the scenario still resolves
+
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/execute-chaos-engineering-tests-e01c
+  Scenario: A noisy neighbour stresses CPU and memory beside the TinyURL pods: no request fails, and the latency comes back after
+    Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    And 100 requests per second are sent to "tinyurl" for the whole scenario
+    And short links are created in "tinyurl" at 20 requests per second for the whole scenario
+    And the steady state of "tinyurl" holds:
+      | http_req_failed: rate<0.01   |
+      | http_req_duration: p(95)<100 |
+    When the chaos experiment "chaos/tinyurl-stress.yaml" is applied
+    Then the steady state is restored within 10 seconds
+    And the traffic met "http_req_failed: rate<0.001"
+    And every short link created during the scenario still resolves
+
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
+  Scenario: A Newsfeed pod hangs while readers like articles: the Service routes around it, and every acknowledged like is kept
+    Given the rollout "newsfeed" from "k8s/blue-green/newsfeed.yaml" is healthy at "cutover/newsfeed:v1"
+    And articles are liked in "newsfeed" at 20 requests per second for the whole scenario
+    And 50 requests per second are sent to "newsfeed" for the whole scenario with these requests:
+      | method | path                               | status |
+      | GET    | /api/newsfeed?user=reader&limit=20 | 200    |
+    And the steady state of "newsfeed" holds:
+      | http_req_failed: rate<0.01   |
+      | http_req_duration: p(95)<100 |
+    When the chaos experiment "chaos/newsfeed-pod-failure.yaml" is applied
+    Then the steady state is restored within 10 seconds
+    And every like given during the scenario is still there
+
+  @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
+  Scenario: The Docs service restarts while two people edit: no acknowledged edit is lost, and the editors converge after reconnecting
+    Given the rollout "docs" from "k8s/blue-green/docs.yaml" is healthy at "cutover/docs:v1"
+    And "ann" and "bob" edit one document in the Docs editor of "docs"
+    When they keep typing
+    And they type on for 2 seconds
+    And the chaos experiment "chaos/docs-restart.yaml" is applied
+    Then every pod of rollout "docs" is ready again within 30 seconds
+    When they type on for 2 seconds
+    And they stop typing
+    Then both editors show the document's text within 15 seconds, with every typed word in it exactly once
+    And each editor reconnected at least once
+    And every edit acknowledged to the editors is in the document's history as it was acknowledged

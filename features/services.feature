@@ -200,6 +200,7 @@ Feature: The services under test, through the router
       And they stop typing
       Then both editors show the document's text within 15 seconds, with every typed word in it exactly once
       And each editor reconnected at least once
+      And every edit acknowledged to the editors is in the document's history as it was acknowledged
 
   @epic:quality @feature:coverage
   @prd=comprehensive-deployment-system/success-criteria/100-test-coverage-across-all-services-72e3

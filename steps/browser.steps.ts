@@ -5,6 +5,8 @@ import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import { launchChromium } from '../support/browser/chromium.ts';
 import { awaitConvergence, DocsEditor, TypingLoop } from '../support/browser/docs-editor.ts';
 import { submitForm, type FormOutcome } from '../support/browser/web-form.ts';
+import { DocEditLedger, type LoggedOp } from '../support/integrity/doc-edits.ts';
+import { integrityVerdict } from '../support/integrity/ledger.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** Typing never outlives this, whatever the scenario does. */
@@ -36,8 +38,9 @@ Given('{string} and {string} edit one document in the Docs editor of {string}', 
   const browser = await launchChromium();
   this.session.onCleanup('browser', () => browser.close());
   // One types at the start of the text, the other at the end: their words never interleave.
-  const editors = [await DocsEditor.open(browser, base, first, docId, 'start'), await DocsEditor.open(browser, base, second, docId, 'end')];
-  this.docs = { base, docId, editors, owner: first, typing: undefined };
+  const acknowledged = new DocEditLedger();
+  const editors = [await DocsEditor.open(browser, base, first, docId, 'start', { ledger: acknowledged }), await DocsEditor.open(browser, base, second, docId, 'end', { ledger: acknowledged })];
+  this.docs = { base, docId, editors, owner: first, typing: undefined, acknowledged };
   this.progress(`docs: ${first} and ${second} editing document ${docId} in Chromium`);
 });
 
@@ -78,13 +81,28 @@ Then("both editors show the document's text within {duration}, with every typed 
   for (const e of docs.editors) await this.evidence.png(`Docs editor of ${e.user}`, await e.page.screenshot());
   const problems = c.pages.flatMap((p) => p.problems.map((m) => `${p.user}: ${m}`));
   const holds = c.converged && c.lost.length === 0 && c.typed > 0 && problems.length === 0;
-  const measured = { converged: c.converged, waitedMs: c.waitedMs, typed: c.typed, lost: c.lost.length, serverVersion: c.serverVersion, sockets: Object.fromEntries(c.pages.map((p) => [p.user, p.sockets])) };
+  const measured = { converged: c.converged, waitedMs: c.waitedMs, typed: c.typed, lost: c.lost.length, serverVersion: c.serverVersion, sockets: Object.fromEntries(c.pages.map((p) => [p.user, p.sockets])), failedConnects: Object.fromEntries(c.pages.map((p) => [p.user, p.failedConnects])) };
   await this.evidence.verify('every typed word is in the document once, on every page', holds, { expected: `${c.typed} words, each once, pages equal to the server`, measured, details: c }, () => {
     if (c.typed === 0) return 'nobody typed anything, so nothing was proven';
     if (!c.converged) return `the pages did not converge on the server's text within ${ms} ms: ${c.pages.map((p) => `${p.user} ${p.connected ? 'connected' : 'disconnected'}, ${p.idle ? 'idle' : 'saving'}, version ${p.version}`).join('; ')} (server version ${c.serverVersion})`;
     if (c.lost.length > 0) return `${c.lost.length} of ${c.typed} typed words are not in the document exactly once: ${c.lost.slice(0, 10).map((l) => `${l.word} ×${l.count}`).join(', ')}`;
     return `the pages reported errors: ${problems.slice(0, 5).join('; ')}`;
   });
+});
+
+/**
+ * The integrity check for document edits: every op the server acknowledged to
+ * an editor (seen on the page's WebSocket) is in the document's op log, at the
+ * version it was acknowledged as, with the same content.
+ */
+Then("every edit acknowledged to the editors is in the document's history as it was acknowledged", async function (this: CutoverWorld) {
+  const docs = collaboration(this);
+  const check = await docs.acknowledged.verify(async (docId, since) => {
+    const page = await docsApi(docs.base, docs.owner, 'GET', `/api/documents/${encodeURIComponent(docId)}/ops?since=${since}`);
+    return { version: Number(page.version), ops: page.ops as LoggedOp[] };
+  });
+  const verdict = integrityVerdict(check);
+  await this.evidence.verify('every acknowledged document edit is in the op log', verdict.passed, { expected: verdict.expected, measured: verdict.measured, details: check }, () => verdict.failure);
 });
 
 /** Proof that the scenario really cut their connections (e.g. when the old stack went away). */

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
 import { spawnServiceProcess } from '../services/common/testing.ts';
 import { restoreDataDir } from '../support/backup/sqlite.ts';
+import { integrityVerdict } from '../support/integrity/ledger.ts';
 import { createLinkRequest, LinkLedger } from '../support/integrity/links.ts';
+import { likeRequests, LikeLedger } from '../support/integrity/likes.ts';
 import { killOnExit } from '../support/platform/local/supervisor.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
@@ -29,12 +31,48 @@ Then('every short link created during the scenario still resolves', async functi
   const { ledger, writer } = this.links;
   const run = await this.session.stopTraffic(writer);
   const check = await ledger.verify(run.spec.target);
-  const passed = check.acknowledged > 0 && check.intact === check.acknowledged;
-  await this.evidence.verify('every acknowledged short link resolves', passed, { expected: `${check.acknowledged} intact`, measured: { ...check, missing: check.missing.length, wrong: check.wrong.length }, details: check }, () =>
-    check.acknowledged === 0
-      ? 'no short link creation was acknowledged, so nothing was proven'
-      : `${check.acknowledged - check.intact} of ${check.acknowledged} acknowledged short links are lost or wrong: ${[...check.missing.slice(0, 5).map((m) => `${m.code} → ${m.status}`), ...check.wrong.slice(0, 5).map((w) => `${w.code} → ${w.location}`)].join(', ')}`,
-  );
+  const verdict = integrityVerdict(check);
+  await this.evidence.verify('every acknowledged short link resolves', verdict.passed, { expected: verdict.expected, measured: verdict.measured, details: check }, () => verdict.failure);
+});
+
+/** The ids of the articles Newsfeed ranks for a reader (its sources are polled once first when it has none yet). */
+async function newsfeedArticles(base: string): Promise<string[]> {
+  const read = async () => {
+    const res = await fetch(`${base}/api/newsfeed?user=cutover-ledger&limit=100`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`GET /api/newsfeed: HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    return ((await res.json()) as { items: { id: string }[] }).items.map((a) => a.id);
+  };
+  const first = await read();
+  if (first.length > 0) return first;
+  const poll = await fetch(`${base}/api/sources/poll`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+  if (!poll.ok) throw new Error(`POST /api/sources/poll: HTTP ${poll.status}: ${(await poll.text()).slice(0, 300)}`);
+  const articles = await read();
+  if (articles.length === 0) throw new Error('Newsfeed has no articles to like, even after polling its sources: check FEED_SOURCES in the rollout');
+  return articles;
+}
+
+/** Likes Newsfeed's articles in turn at a constant rate, each like by a new reader; every acknowledged one goes into the ledger. */
+Given('articles are liked in {string} at {rate} for the whole scenario', async function (this: CutoverWorld, service: string, rate: number) {
+  const articles = await newsfeedArticles(this.session.platform.serviceUrl(service));
+  const ledger = new LikeLedger();
+  const writer = `${service} (likes given)`;
+  this.likes = { ledger, writer };
+  this.session.startTrafficAs(writer, service, {
+    ratePerSecond: rate,
+    maxDurationMs: 30 * 60_000,
+    requests: likeRequests(Math.random().toString(36).slice(2, 8), articles),
+    observe: (r) => ledger.observe(r),
+  });
+});
+
+/** Stops the likes and checks that every acknowledged like is among its reader's likes. */
+Then('every like given during the scenario is still there', async function (this: CutoverWorld) {
+  if (this.likes === undefined) throw new Error('no likes were given in this scenario: add "Given articles are liked in ..." first');
+  const { ledger, writer } = this.likes;
+  const run = await this.session.stopTraffic(writer);
+  const check = await ledger.verify(run.spec.target);
+  const verdict = integrityVerdict(check);
+  await this.evidence.verify('every acknowledged like is kept', verdict.passed, { expected: verdict.expected, measured: { ...verdict.measured, notAcknowledged: ledger.rejected }, details: check }, () => verdict.failure);
 });
 
 /** Online backup of the rollout's databases while the scenario's traffic goes on; each backup must pass SQLite's integrity check. */
@@ -66,10 +104,6 @@ Then('a {string} started on a restore of the backup resolves every short link ac
   });
   this.progress(`restored ${service} from the backup of ${this.backup.rollout} at ${restored.url}`);
   const check = await this.links.ledger.verify(restored.url, { ackedBefore: this.backup.startedAt });
-  const passed = check.acknowledged > 0 && check.intact === check.acknowledged;
-  await this.evidence.verify('every link acknowledged before the backup resolves from the restore', passed, { expected: `${check.acknowledged} intact`, measured: { ...check, missing: check.missing.length, wrong: check.wrong.length }, details: check }, () =>
-    check.acknowledged === 0
-      ? 'no short link was acknowledged before the backup, so the restore proved nothing'
-      : `${check.acknowledged - check.intact} of ${check.acknowledged} links acknowledged before the backup are lost or wrong in the restore: ${[...check.missing.slice(0, 5).map((m) => `${m.code} → ${m.status}`), ...check.wrong.slice(0, 5).map((w) => `${w.code} → ${w.location}`)].join(', ')}`,
-  );
+  const verdict = integrityVerdict(check, ' before the backup (read from the restore)');
+  await this.evidence.verify('every link acknowledged before the backup resolves from the restore', verdict.passed, { expected: verdict.expected, measured: verdict.measured, details: check }, () => verdict.failure);
 });

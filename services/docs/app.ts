@@ -35,6 +35,10 @@ const TextOpSchema = z
   .max(10_000);
 
 const UpdateBody = z.object({ baseVersion: z.number().int().min(0), ops: TextOpSchema });
+const HistoryQuery = z.object({
+  since: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
 const ShareBody = z.object({ user: UserId, role: z.enum(['viewer', 'editor']) });
 const SocketQuery = z.object({ user: UserId });
 const ClientMessageSchema = z.discriminatedUnion('type', [
@@ -108,6 +112,17 @@ export async function buildDocs(config: ServiceConfig, options: DocsOptions): Pr
     const { id } = parseInput(DocParam, request.params, 'path');
     const role = access(id, user, 'read');
     return { ...store.get(id), role };
+  });
+
+  // The op log, as applied: what an auditor (or the integrity check) reads to
+  // prove that every acknowledged edit is kept as it was acknowledged.
+  app.get('/api/documents/:id/ops', async (request) => {
+    const user = userOf(request);
+    const { id } = parseInput(DocParam, request.params, 'path');
+    const query = parseInput(HistoryQuery, request.query, 'query');
+    access(id, user, 'read');
+    const ops = store.opsSince(id, query.since, query.limit);
+    return { id, version: (store.get(id) as { version: number }).version, ops };
   });
 
   app.post('/api/documents/:id/update', async (request) => {

@@ -106,6 +106,11 @@ export async function buildNewsfeed(config: ServiceConfig, options: NewsfeedOpti
     return { articleId, likes: result.likes, liked: true, changed: result.changed };
   });
 
+  app.get('/api/likes/:userId', async (request) => {
+    const { userId } = parseInput(UserParam, request.params, 'path');
+    return { user: userId, articles: [...store.likedBy(userId).ids].sort() };
+  });
+
   app.get('/api/recommendations/:userId', async (request) => {
     const { userId } = parseInput(UserParam, request.params, 'path');
     const taste = store.likedBy(userId);

@@ -2,8 +2,11 @@
 // drives them: each types numbered words at its own end of the text (so words
 // never interleave), keeps typing through disconnects, and at the end every
 // word typed must be in the text exactly once, on both pages and on the
-// server. WebSocket connections are counted, to prove a cut really happened.
-import type { Browser, Page } from 'playwright-core';
+// server. WebSocket connections are counted, to prove a cut really happened,
+// and the frames are read as they cross the wire: every op the server sends
+// back to the page that made it is an acknowledgement, kept in a ledger.
+import type { Browser, Page, WebSocket } from 'playwright-core';
+import type { DocEditLedger } from '../integrity/doc-edits.ts';
 
 export interface EditorState {
   text: string;
@@ -22,6 +25,12 @@ export class DocsEditor {
   readonly problems: string[] = [];
   /** WebSocket connections the page opened (1 + reconnects). */
   sockets = 0;
+  /**
+   * Connection attempts the browser reported as failed (it logs each one as a
+   * console error): expected while the service is down, and retried by the
+   * page, so they are counted, not taken for page errors.
+   */
+  failedConnects = 0;
 
   private constructor(
     readonly user: string,
@@ -29,17 +38,45 @@ export class DocsEditor {
     readonly end: TypingEnd,
   ) {}
 
-  static async open(browser: Browser, baseUrl: string, user: string, docId: string, end: TypingEnd, timeoutMs = 15_000): Promise<DocsEditor> {
+  /** The page's OT client id, as its first hello said. */
+  clientId: string | undefined;
+
+  static async open(browser: Browser, baseUrl: string, user: string, docId: string, end: TypingEnd, options: { ledger?: DocEditLedger; timeoutMs?: number } = {}): Promise<DocsEditor> {
+    const timeoutMs = options.timeoutMs ?? 15_000;
     const page = await browser.newPage();
     const editor = new DocsEditor(user, page, end);
     page.on('pageerror', (e) => editor.problems.push(e.message));
     page.on('console', (m) => {
-      if (m.type() === 'error') editor.problems.push(m.text());
+      if (m.type() !== 'error') return;
+      if (/^WebSocket connection to '.*' failed/.test(m.text())) editor.failedConnects++;
+      else editor.problems.push(m.text());
     });
-    page.on('websocket', () => editor.sockets++);
+    page.on('websocket', (socket) => {
+      editor.sockets++;
+      if (options.ledger !== undefined) editor.watchAcknowledgements(socket, docId, options.ledger);
+    });
     await page.goto(`${baseUrl}/?user=${encodeURIComponent(user)}&doc=${encodeURIComponent(docId)}`, { timeout: timeoutMs });
     await page.locator('#text[data-connected="true"]').waitFor({ timeout: timeoutMs });
     return editor;
+  }
+
+  private watchAcknowledgements(socket: WebSocket, docId: string, ledger: DocEditLedger): void {
+    const parse = (payload: string | Buffer) => {
+      try {
+        return JSON.parse(String(payload)) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    };
+    socket.on('framesent', ({ payload }) => {
+      const message = parse(payload);
+      if (message?.type === 'hello' && typeof message.clientId === 'string') this.clientId = message.clientId;
+    });
+    socket.on('framereceived', ({ payload }) => {
+      const m = parse(payload);
+      if (m?.type !== 'op' || this.clientId === undefined || m.clientId !== this.clientId) return;
+      ledger.record({ docId, clientId: this.clientId, seq: Number(m.seq), version: Number(m.version), op: m.op, user: this.user, ackAt: Date.now() });
+    });
   }
 
   /** Types one word (and a space) at this editor's end of the text. */
@@ -92,7 +129,7 @@ export interface Convergence {
   waitedMs: number;
   serverText: string;
   serverVersion: number;
-  pages: (EditorState & { user: string; sockets: number; problems: string[] })[];
+  pages: (EditorState & { user: string; sockets: number; failedConnects: number; problems: string[] })[];
   /** Words typed that are not in the server's text exactly once, with their count there. */
   lost: { word: string; count: number }[];
   typed: number;
@@ -111,7 +148,7 @@ export async function awaitConvergence(editors: DocsEditor[], readServer: () => 
   let converged = false;
   for (;;) {
     server = await readServer();
-    pages = await Promise.all(editors.map(async (e) => ({ user: e.user, sockets: e.sockets, problems: [...e.problems], ...(await e.state()) })));
+    pages = await Promise.all(editors.map(async (e) => ({ user: e.user, sockets: e.sockets, failedConnects: e.failedConnects, problems: [...e.problems], ...(await e.state()) })));
     converged = pages.every((p) => p.connected && p.idle && p.text === server.content);
     if (converged || Date.now() - started > timeoutMs) break;
     await new Promise((r) => setTimeout(r, 100));

@@ -3,6 +3,7 @@
 // must still redirect to exactly the URL it was created for.
 import { Agent, request } from 'undici';
 import type { LoadRequest, ResponseSample } from '../traffic/load.ts';
+import { emptyCheck, type IntegrityCheck } from './ledger.ts';
 
 export interface LedgerEntry {
   code: string;
@@ -13,14 +14,6 @@ export interface LedgerEntry {
   ackAt: number;
   /** The version that acknowledged it. */
   version: string;
-}
-
-export interface LedgerCheck {
-  acknowledged: number;
-  checked: number;
-  intact: number;
-  missing: { code: string; url: string; status: number; version: string }[];
-  wrong: { code: string; url: string; location: string; version: string }[];
 }
 
 /** The creation request: the URL is unique per request, never fetched by anyone. */
@@ -49,11 +42,11 @@ export class LinkLedger {
   }
 
   /** Follows no redirect: reads each code's Location and compares it with what was stored (only links acknowledged before `ackedBefore`, when given). */
-  async verify(target: string, options: { concurrency?: number; ackedBefore?: number } = {}): Promise<LedgerCheck> {
+  async verify(target: string, options: { concurrency?: number; ackedBefore?: number } = {}): Promise<IntegrityCheck> {
     const concurrency = options.concurrency ?? 16;
     const entries = options.ackedBefore === undefined ? this.entries : this.entries.filter((e) => e.ackAt < (options.ackedBefore as number));
     const agent = new Agent({ connections: concurrency });
-    const result: LedgerCheck = { acknowledged: entries.length, checked: 0, intact: 0, missing: [], wrong: [] };
+    const result = emptyCheck('short links', entries.length);
     const queue = [...entries];
     const origin = new URL(target).origin;
     try {
@@ -64,8 +57,8 @@ export class LinkLedger {
             await res.body.dump();
             result.checked++;
             const location = res.headers.location;
-            if (res.statusCode !== 302 && res.statusCode !== 301) result.missing.push({ code: e.code, url: e.url, status: res.statusCode, version: e.version });
-            else if (location !== e.url) result.wrong.push({ code: e.code, url: e.url, location: String(location), version: e.version });
+            if (res.statusCode !== 302 && res.statusCode !== 301) result.missing.push({ key: e.code, expected: e.url, found: `HTTP ${res.statusCode}`, version: e.version });
+            else if (location !== e.url) result.wrong.push({ key: e.code, expected: e.url, found: String(location), version: e.version });
             else result.intact++;
           }
         }),

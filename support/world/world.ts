@@ -8,6 +8,8 @@ import { PLATFORM_KINDS } from '../platform/platform.ts';
 import { timeScaleFromEnv } from '../manifests/duration.ts';
 import { VerificationSession } from '../scenario/session.ts';
 import type { LinkLedger } from '../integrity/links.ts';
+import type { DocEditLedger } from '../integrity/doc-edits.ts';
+import type { LikeLedger } from '../integrity/likes.ts';
 import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
 import type { FormOutcome } from '../browser/web-form.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
@@ -62,8 +64,10 @@ export class CutoverWorld extends World<WorldParameters> {
   readonly remembered = new Map<string, string>();
   /** Short links created in the background, and the traffic run creating them. */
   links: { ledger: LinkLedger; writer: string } | undefined;
-  /** People editing one Docs document in browser pages. */
-  docs: { base: string; docId: string; owner: string; editors: DocsEditor[]; typing: TypingLoop | undefined } | undefined;
+  /** Likes given in the background, and the traffic run giving them. */
+  likes: { ledger: LikeLedger; writer: string } | undefined;
+  /** People editing one Docs document in browser pages, and every edit acknowledged to them. */
+  docs: { base: string; docId: string; owner: string; editors: DocsEditor[]; typing: TypingLoop | undefined; acknowledged: DocEditLedger } | undefined;
   /** The tasks file `cutover prd items --out` wrote in this scenario. */
   tasksFile: string | undefined;
   /** The PRDs a scenario read (the PRD reader's own checks). */

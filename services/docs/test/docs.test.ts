@@ -31,6 +31,27 @@ test('create, read, update; a stale base is transformed, not rejected', async (t
   assert.deepEqual({ content: doc.content, version: doc.version, role: doc.role, title: doc.title }, { content: '>>  world', version: 2, role: 'owner', title: 'Plan' });
 });
 
+test('the op log reads back every applied op as it was applied, from a version on, to readers only', async (t) => {
+  const s = await start();
+  t.after(s.stop);
+  const id = await createDoc(s, 'ann', 'hello');
+  const update = (baseVersion: number, ops: unknown) => call(`${s.url}/api/documents/${id}/update`, { body: { baseVersion, ops }, headers: as('ann') });
+  await update(0, [5, ' world']);
+  await update(0, ['>> ']);
+  const history = (query: string, user = 'ann') => call(`${s.url}/api/documents/${id}/ops${query}`, { headers: as(user) });
+  assert.deepEqual((await history('')).json, {
+    id,
+    version: 2,
+    ops: [
+      { version: 1, op: [5, ' world'], clientId: null, seq: null },
+      { version: 2, op: ['>> '], clientId: null, seq: null },
+    ],
+  });
+  assert.deepEqual((await history('?since=1&limit=1')).json.ops.map((o: { version: number }) => o.version), [2]);
+  assert.equal((await history('?limit=0')).json.fields[0].field, 'query.limit');
+  assert.equal((await history('', 'stranger')).status, 403);
+});
+
 test('bad ops and versions are 400 with what was wrong', async (t) => {
   const s = await start();
   t.after(s.stop);

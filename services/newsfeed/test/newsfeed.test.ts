@@ -112,6 +112,9 @@ test('likes are idempotent per user and lift an article', async (t) => {
   assert.ok(again.indexOf(moved) < items.length - 1, 'eight likes move the oldest article up');
   const annView = (await call(`${s.url}/api/newsfeed?user=ann&limit=100`)).json.items;
   assert.equal(annView.find((a: any) => a.id === last.id).likedByUser, true);
+  await call(`${s.url}/api/like/${items[0].id}`, { body: { user: 'ann' } });
+  assert.deepEqual((await call(`${s.url}/api/likes/ann`)).json, { user: 'ann', articles: [items[0].id, last.id].sort() });
+  assert.deepEqual((await call(`${s.url}/api/likes/nobody`)).json, { user: 'nobody', articles: [] });
 });
 
 test("a reader's likes favour their sources in their feed and recommendations", async (t) => {
