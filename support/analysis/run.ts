@@ -175,15 +175,18 @@ export class AnalysisRun {
     }
   }
 
+  /** Waits, or less when the run stops; the abort listener goes with the wait (a run that measures long would otherwise pile them up). */
   private sleep(ms: number): Promise<void> {
+    const signal = this.controller.signal;
     return new Promise((resolve) => {
-      if (this.controller.signal.aborted) return resolve();
+      if (signal.aborted) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
-      this.controller.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 

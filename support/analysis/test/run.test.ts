@@ -46,6 +46,21 @@ test('web metric measured count times on its interval: jsonPath picks the value,
   assert.deepEqual(metric?.measurements.map((m) => [m.phase, m.value]), [['Successful', 0.99], ['Successful', 0.99], ['Successful', 0.99]]);
 });
 
+test('a metric measured many times leaves no listener behind on the run (no MaxListenersExceededWarning)', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    answers.set('/many', [{ status: 200, body: '{"ok": 1}' }]);
+    const r = run([template([{ name: 'many', interval: '10s', count: 25, successCondition: 'result.ok == 1', provider: web('/many') }])]);
+    assert.equal(await r.done, 'Successful');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('failureLimit: the run fails on the measurement past the limit, and says which metric and why', async () => {
   answers.set('/bad', [{ status: 200, body: '0.5' }]);
   const r = run([template([{ name: 'rate', interval: '5s', count: 10, failureLimit: 2, successCondition: 'result >= 0.95', provider: web('/bad') }])]);
