@@ -6,7 +6,7 @@
 //   default     local platform, time scale 0.25: features/canary.feature in about 4 minutes
 //   fast        local platform, time scale 0.1 (CI): about 2 minutes
 //   nightly     every feature at time scale 1: the PRD's real durations
-//   docker      the real images on Docker (not built yet)
+//   docker      the real images (npm run images) as containers on Docker, time scale 0.1
 //   kubernetes  kind or KUBECONFIG with Argo Rollouts (not built yet)
 //
 // CUTOVER_TIME_SCALE overrides a profile's time scale.

@@ -139,7 +139,7 @@ export class LocalChaos {
     switch (experiment.kind) {
       case 'PodChaos':
         action = experiment.spec.action;
-        undo = this.podChaos(name, experiment.spec.action, targets);
+        undo = await this.podChaos(name, experiment.spec.action, targets);
         break;
       case 'NetworkChaos':
         action = experiment.spec.action;
@@ -187,18 +187,18 @@ export class LocalChaos {
     return injection;
   }
 
-  private podChaos(name: string, action: 'pod-kill' | 'pod-failure' | 'container-kill', targets: string[]): () => Promise<void> {
+  private async podChaos(name: string, action: 'pod-kill' | 'pod-failure' | 'container-kill', targets: string[]): Promise<() => Promise<void>> {
     const signal = action === 'pod-failure' ? 'SIGSTOP' : 'SIGKILL';
     const hit: Replica[] = [];
     for (const pod of targets) {
       const replica = this.host.replica(pod);
-      const sent = replica?.signal(signal) ?? false;
+      const sent = (await replica?.signal(signal)) ?? false;
       if (sent && replica) hit.push(replica);
       this.host.record(pod, 'ChaosInjected', `${name}: ${action}${sent ? ` (${signal})` : ' (not running)'}`);
     }
     if (action !== 'pod-failure') return async () => undefined;
     return async () => {
-      for (const r of hit) r.signal('SIGCONT');
+      for (const r of hit) await r.signal('SIGCONT');
     };
   }
 

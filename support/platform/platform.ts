@@ -8,6 +8,7 @@ import type { LogEntry, LogQuery } from '../logs/aggregate.ts';
 import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import type { RolloutController } from '../rollout/controller.ts';
 import type { RouterStats } from '../traffic/router.ts';
+import { DockerRuntime } from './docker/runtime.ts';
 import { LocalPlatform, type LocalPlatformOptions } from './local/platform.ts';
 
 export const PLATFORM_KINDS = ['local', 'docker', 'kubernetes'] as const;
@@ -60,6 +61,8 @@ export function createPlatform(kind: PlatformKind, options: PlatformOptions): Pl
     case 'local':
       return new LocalPlatform(options);
     case 'docker':
+      // The local platform's router, controller, analysis and chaos, with the replicas in containers of the real images.
+      return new LocalPlatform({ ...options, runtime: new DockerRuntime({ log: options.log }) });
     case 'kubernetes':
       throw new Error(`the ${kind} platform is not built yet: run the features on the local platform (the default profile) until it lands`);
   }

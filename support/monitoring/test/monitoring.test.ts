@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { startTestService } from '../../../services/common/testing.ts';
 import { loadService } from '../../../services/registry.ts';
-import { registerPodMetrics } from '../../platform/local/pod-metrics.ts';
+import { readProcessUsage, registerPodMetrics } from '../../platform/local/pod-metrics.ts';
 import { RolloutMetrics } from '../../platform/local/rollout-metrics.ts';
 import { ServiceRouter } from '../../traffic/router.ts';
 import { dashboardQueries, dashboardThresholdChecks, expandVariables, exportedMetricNames, loadDashboards, metricNames, parseDashboard, undocumented } from '../dashboards.ts';
@@ -75,7 +75,7 @@ test('every dashboard query reads only metrics the services, the router, the pla
   const registry = new Registry();
   new RolloutMetrics(registry, { rollouts: () => [], analysisRuns: () => [] });
   // This test process stands in as a pod: its /proc entries are real.
-  registerPodMetrics(registry, { pods: () => [{ namespace: 'default', pod: 'test-pod', container: 'test', pid: process.pid, restarts: 0 }] });
+  registerPodMetrics(registry, { pods: () => [{ namespace: 'default', pod: 'test-pod', container: 'test', usage: () => readProcessUsage(process.pid), restarts: 0 }] });
   for (const n of exportedMetricNames(await registry.metrics())) exported.add(n);
 
   const dashboards = loadDashboards(DASHBOARDS);

@@ -26,9 +26,9 @@ import type { Rollout } from '../../rollout/model.ts';
 import type { Revision } from '../../rollout/revision.ts';
 import { serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
 import { ServiceRouter, type RouterStats } from '../../traffic/router.ts';
-import type { Platform, PlatformDiagnostics } from '../platform.ts';
+import type { Platform, PlatformDiagnostics, PlatformKind } from '../platform.ts';
 import { ServiceAddresses } from './addresses.ts';
-import { ImageCatalog, parseImageRef } from './catalog.ts';
+import { ImageCatalog, parseImageRef, type Runnable } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
 import { backupDataDir, type DatabaseBackup } from '../../backup/sqlite.ts';
@@ -36,10 +36,10 @@ import type { ChaosInjection, ChaosPod } from '../../chaos/injection.ts';
 import { LocalChaos } from '../../chaos/local.ts';
 import type { ChaosExperiment } from '../../chaos/model.ts';
 import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
-import { registerPodMetrics } from './pod-metrics.ts';
+import { registerPodMetrics, type ProcessUsage } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
 import { type LoadedRuleFile, scaleRuleFile } from '../../monitoring/rules.ts';
-import { Supervisor, type Replica, type ReplicaSpec } from './supervisor.ts';
+import { Supervisor, type Replica, type ReplicaRuntime, type ReplicaSpec } from './supervisor.ts';
 
 export interface LocalPlatformOptions {
   catalog?: ImageCatalog;
@@ -58,6 +58,18 @@ export interface LocalPlatformOptions {
   /** How long a removed backend may finish its requests (and WebSockets). */
   drainTimeoutMs?: number;
   prometheusBinary?: string;
+  /**
+   * Where replicas run instead of child processes (the docker platform):
+   * everything else (router, controller, analysis, chaos) stays as it is.
+   */
+  runtime?: PlatformRuntime;
+}
+
+/** A runtime that a whole platform runs on: it says what an image is, and is closed with the platform. */
+export interface PlatformRuntime extends ReplicaRuntime {
+  readonly kind: Exclude<PlatformKind, 'local'>;
+  runnable(image: string): Runnable;
+  close(): Promise<void>;
 }
 
 export interface PlatformEvent {
@@ -85,8 +97,8 @@ interface RolloutEntry {
 const randomSuffix = () => Math.random().toString(36).slice(2, 7);
 
 export class LocalPlatform implements Platform {
-  readonly kind = 'local' as const;
-  readonly supervisor = new Supervisor();
+  readonly kind: PlatformKind;
+  readonly supervisor: Supervisor;
   readonly events: PlatformEvent[] = [];
   readonly addresses: ServiceAddresses;
   readonly timeScale: number;
@@ -111,6 +123,8 @@ export class LocalPlatform implements Platform {
   readonly ignored: Ignored[] = [];
 
   constructor(private readonly options: LocalPlatformOptions = {}) {
+    this.kind = options.runtime?.kind ?? 'local';
+    this.supervisor = new Supervisor(options.runtime);
     this.catalog = options.catalog ?? new ImageCatalog();
     this.timeScale = options.timeScale ?? 1;
     this.addresses = new ServiceAddresses(options.namespace ?? 'default');
@@ -143,7 +157,7 @@ export class LocalPlatform implements Platform {
       analysisRuns: () => this.runs.map((r) => ({ name: r.name, namespace: this.options.namespace ?? 'default', phase: r.phase })),
     });
     registerPodMetrics(this.registry, {
-      pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, pid: p.pid, restarts: p.restarts })),
+      pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, usage: p.usage, restarts: p.restarts })),
     });
     const swept = sweepLeftovers();
     if (swept.length > 0) this.log(`stopped ${swept.length} process(es) left running by an earlier run that was killed: ${swept.join(', ')}`);
@@ -173,7 +187,7 @@ export class LocalPlatform implements Platform {
 
   /** Templates first, then Services, then Rollouts (which need both). */
   async apply(documents: LoadedDocument<unknown>[]): Promise<void> {
-    if (this.closed) throw new Error('the local platform has been shut down');
+    if (this.closed) throw new Error(`the ${this.kind} platform has been shut down`);
     const of = <T>(kind: string) => documents.filter((d) => d.kind === kind).map((d) => d.spec as T);
     for (const t of of<AnalysisTemplate>('AnalysisTemplate')) this.templates.set(t.metadata.name, t);
     for (const t of of<AnalysisTemplate>('ClusterAnalysisTemplate')) this.clusterTemplates.set(t.metadata.name, t);
@@ -256,7 +270,7 @@ export class LocalPlatform implements Platform {
 
   private replicaSpec(rollout: Rollout, revision: Revision): ReplicaSpec {
     const container = revision.template.spec.containers[0] as Rollout['spec']['template']['spec']['containers'][number];
-    const runnable = this.catalog.resolve(container.image);
+    const runnable = this.options.runtime?.runnable(container.image) ?? this.catalog.resolve(container.image);
     const env: Record<string, string> = { DATA_DIR: path.join(this.dataDir, rollout.metadata.name) };
     for (const e of container.env) env[e.name] = e.value;
     const probe = container.readinessProbe;
@@ -403,11 +417,11 @@ export class LocalPlatform implements Platform {
 
   /** Every pod (replica) of every rollout, with its template labels, whether it is ready and how often it restarted. */
   pods(): ChaosPod[] {
-    return this.replicaRows().map(({ pid: _pid, container: _container, ...pod }) => pod);
+    return this.replicaRows().map(({ usage: _usage, container: _container, ...pod }) => pod);
   }
 
   /** Every replica of every rollout as a pod, with what only this platform knows (its process). */
-  private replicaRows(): (ChaosPod & { container: string; pid: number | undefined })[] {
+  private replicaRows(): (ChaosPod & { container: string; usage: () => ProcessUsage | undefined })[] {
     return [...this.rollouts].flatMap(([name, entry]) => {
       const { strategy } = entry.controller.rollout.spec;
       const roles = entry.controller.status().replicaSets;
@@ -427,7 +441,7 @@ export class LocalPlatform implements Platform {
           container: set.revision.template.spec.containers[0]?.name ?? name,
           ready: r.state === 'ready',
           restarts: r.restarts,
-          pid: r.pid,
+          usage: () => r.usage(),
         })),
       );
     });
@@ -435,7 +449,7 @@ export class LocalPlatform implements Platform {
 
   /** Injects a Chaos Mesh experiment into the pods it selects (see support/chaos/local.ts for how each action is carried out here). */
   async injectChaos(experiment: ChaosExperiment, pick?: (n: number) => number): Promise<ChaosInjection> {
-    if (this.closed) throw new Error('the local platform has been shut down');
+    if (this.closed) throw new Error(`the ${this.kind} platform has been shut down`);
     return this.chaos.inject(experiment, pick);
   }
 
@@ -446,13 +460,15 @@ export class LocalPlatform implements Platform {
    * pod's own fault proxy (so NetworkChaos can name it in externalTargets).
    */
   addExternal(name: string, address: string): void {
+    // Containers do not reach this machine's loopback, where externals and their fault proxies listen.
+    if (this.kind !== 'local') throw new Error(`external hosts ("${name}") are reached only on the local platform for now: on ${this.kind}, pods cannot reach ${address} on this machine's loopback`);
     this.chaos.addExternal(name, address);
     this.record(`external/${name}`, 'ExternalAdded', `pods reach ${name} at ${address}`);
   }
 
   /** Online backups of the rollout's databases (its data folder, shared by every version like a volume) into destDir. */
   async backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]> {
-    if (!this.rollouts.has(rollout)) throw new Error(`no rollout "${rollout}" on the local platform (rollouts: ${[...this.rollouts.keys()].join(', ') || 'none'})`);
+    if (!this.rollouts.has(rollout)) throw new Error(`no rollout "${rollout}" on the ${this.kind} platform (rollouts: ${[...this.rollouts.keys()].join(', ') || 'none'})`);
     const backups = await backupDataDir(path.join(this.dataDir, rollout), destDir);
     for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', `${path.basename(b.source)}: ${b.pages} pages, ${b.bytes} bytes in ${b.durationMs} ms, integrity ${b.integrity}`);
     return backups;
@@ -519,7 +535,7 @@ export class LocalPlatform implements Platform {
 
   rollout(name: string): RolloutController {
     const entry = this.rollouts.get(name);
-    if (entry === undefined) throw new Error(`no rollout "${name}" on the local platform (rollouts: ${[...this.rollouts.keys()].join(', ') || 'none'})`);
+    if (entry === undefined) throw new Error(`no rollout "${name}" on the ${this.kind} platform (rollouts: ${[...this.rollouts.keys()].join(', ') || 'none'})`);
     return entry.controller;
   }
 
@@ -534,13 +550,13 @@ export class LocalPlatform implements Platform {
   /** The loopback URL where a Service listens. */
   serviceUrl(name: string): string {
     const s = this.services.get(name);
-    if (s === undefined) throw new Error(`no Service "${name}" on the local platform (services: ${[...this.services.keys()].join(', ') || 'none'})`);
+    if (s === undefined) throw new Error(`no Service "${name}" on the ${this.kind} platform (services: ${[...this.services.keys()].join(', ') || 'none'})`);
     return s.router.url;
   }
 
   router(name: string): ServiceRouter {
     const s = this.services.get(name);
-    if (s === undefined) throw new Error(`no Service "${name}" on the local platform (services: ${[...this.services.keys()].join(', ') || 'none'})`);
+    if (s === undefined) throw new Error(`no Service "${name}" on the ${this.kind} platform (services: ${[...this.services.keys()].join(', ') || 'none'})`);
     return s.router;
   }
 
@@ -551,7 +567,7 @@ export class LocalPlatform implements Platform {
   /** The replicas of a rollout, for logs and chaos. */
   replicas(rollout: string): { revision: number; image: string; replica: Replica }[] {
     const entry = this.rollouts.get(rollout);
-    if (entry === undefined) throw new Error(`no rollout "${rollout}" on the local platform`);
+    if (entry === undefined) throw new Error(`no rollout "${rollout}" on the ${this.kind} platform`);
     return [...entry.sets.values()].flatMap((set) => set.replicas.map((replica) => ({ revision: set.revision.number, image: set.revision.image, replica })));
   }
 
@@ -578,6 +594,7 @@ export class LocalPlatform implements Platform {
     for (const entry of this.rollouts.values()) await entry.controller.close();
     for (const run of this.runs) run.terminate();
     await this.supervisor.stopAll();
+    await this.options.runtime?.close();
     for (const s of this.services.values()) await s.router.close();
     await this.prometheus?.stop();
     await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));

@@ -51,7 +51,7 @@ export function readProcessUsage(pid: number): ProcessUsage | undefined {
 }
 
 export interface PodMetricsSource {
-  pods(): { namespace: string; pod: string; container: string; pid: number | undefined; restarts: number }[];
+  pods(): { namespace: string; pod: string; container: string; usage: () => ProcessUsage | undefined; restarts: number }[];
 }
 
 type Labels = 'namespace' | 'pod' | 'container';
@@ -68,7 +68,7 @@ export function registerPodMetrics(registry: Registry, source: PodMetricsSource)
       collect() {
         this.reset();
         for (const p of source.pods()) {
-          const usage = p.pid === undefined ? undefined : readProcessUsage(p.pid);
+          const usage = p.usage();
           const v = usage === undefined ? undefined : value(usage);
           if (v !== undefined) this.set({ namespace: p.namespace, pod: p.pod, container: p.container }, v);
         }

@@ -1,11 +1,13 @@
-// The local platform's pods: each replica is a child process on a free
-// loopback port, probed for readiness the way the manifest's readinessProbe
-// says, restarted when it dies (restartPolicy Always), with its output kept
-// as evidence. Stopping is SIGTERM, then SIGKILL after the grace period.
-// Nothing outlives the run: children are killed when this process exits.
+// The platform's pods: each replica is reached on a free loopback port,
+// probed for readiness the way the manifest's readinessProbe says, restarted
+// when it dies (restartPolicy Always), with its output kept as evidence.
+// Stopping is SIGTERM, then SIGKILL after the grace period. Where a replica
+// runs is its runtime's business: a child process here (the local platform),
+// a container on the docker platform. Nothing outlives the run: children are
+// killed when this process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readProcessUsage } from './pod-metrics.ts';
+import { readProcessUsage, type ProcessUsage } from './pod-metrics.ts';
 import { freePort } from '../../../services/common/ports.ts';
 import type { Runnable } from './catalog.ts';
 import { forgetAllChildren, forgetChild, recordChild } from './leftovers.ts';
@@ -88,6 +90,87 @@ export function killOnExit(child: ChildProcess): void {
   });
 }
 
+/** One run of a replica (a process, or a container), from start to exit. */
+export interface ReplicaRun {
+  /** What it is, for the events: "pid 123", "container 3f2a9c1b". */
+  readonly description: string;
+  /** Its process on this machine, where it has one. */
+  readonly pid: number | undefined;
+  /** Resolves when it has exited: how, in words, and whether its memory limit killed it. */
+  readonly exited: Promise<{ how: string; oomKilled?: string }>;
+  /** Sends a signal to everything the run started; false when it is no longer running. */
+  signal(sig: NodeJS.Signals): Promise<boolean>;
+  /** CPU, memory and I/O so far (pod metrics); undefined when unknown. */
+  usage(): ProcessUsage | undefined;
+}
+
+/** Where replicas run. */
+export interface ReplicaRuntime {
+  /** Starts a run listening where `port` reaches it on 127.0.0.1; its output goes to `output` as it comes. */
+  start(spec: ReplicaSpec, port: number, output: (stream: string, chunk: Buffer) => void): Promise<ReplicaRun>;
+}
+
+/** Replicas as child processes, each in its own process group, killed with this process. */
+export const processRuntime: ReplicaRuntime = {
+  async start(spec, port, output) {
+    const { runnable } = spec;
+    const [command, ...args] = runnable.command as [string, ...string[]];
+    const child = spawn(command, args, {
+      cwd: runnable.cwd,
+      env: { ...process.env, ...runnable.env, ...spec.env, [runnable.portEnv]: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that whatever it starts is stopped with it.
+      detached: true,
+    });
+    killOnExit(child);
+    child.stdout?.on('data', (c: Buffer) => output('stdout', c));
+    child.stderr?.on('data', (c: Buffer) => output('stderr', c));
+    // A last line without a newline is still a line.
+    child.stdout?.once('end', () => output('stdout', Buffer.from('\n')));
+    child.stderr?.once('end', () => output('stderr', Buffer.from('\n')));
+    child.once('error', (err) => output('spawn', Buffer.from(err.message)));
+    const running = () => child.exitCode === null && child.signalCode === null;
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid as number), sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
+    let oomKilled: string | undefined;
+    const exited = new Promise<{ how: string; oomKilled?: string }>((resolve) =>
+      child.once('exit', (code, sig) => resolve({ how: sig ? `signal ${sig}` : `exit code ${code}`, ...(oomKilled !== undefined ? { oomKilled } : {}) })),
+    );
+    // resources.limits.memory: over it, SIGKILL, as the kubelet's OOM killer would.
+    const limit = spec.memoryLimitBytes;
+    if (limit !== undefined && child.pid !== undefined) {
+      const pid = child.pid;
+      const timer = setInterval(() => {
+        if (!running()) return;
+        const usage = readProcessUsage(pid);
+        if (usage === undefined || usage.memoryBytes <= limit) return;
+        clearInterval(timer);
+        const mib = (b: number) => `${Math.round((b / 2 ** 20) * 10) / 10} MiB`;
+        oomKilled = `resident memory ${mib(usage.memoryBytes)} went over its limit of ${mib(limit)}: killed, as the kubelet's OOM killer would`;
+        signal('SIGKILL');
+      }, spec.memoryCheckMs ?? 250);
+      timer.unref();
+      child.once('exit', () => clearInterval(timer));
+    }
+    return {
+      description: `pid ${child.pid}`,
+      pid: child.pid,
+      exited,
+      signal: async (sig) => {
+        if (child.pid === undefined || !running()) return false;
+        signal(sig);
+        return true;
+      },
+      usage: () => (child.pid === undefined ? undefined : readProcessUsage(child.pid)),
+    };
+  },
+};
+
 /** One line a replica wrote, as it comes. */
 export interface ReplicaLogLine {
   at: string;
@@ -101,14 +184,18 @@ export class Replica extends EventEmitter {
   port = 0;
   restarts = 0;
   readonly logs: string[] = [];
-  private child: ChildProcess | undefined;
+  private run: ReplicaRun | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private successes = 0;
   private failures = 0;
   private stopping: Promise<{ killed: boolean }> | undefined;
   private readonly probe: ReadinessProbe;
 
-  constructor(readonly spec: ReplicaSpec, private readonly record: (e: ReplicaEvent) => void) {
+  constructor(
+    readonly spec: ReplicaSpec,
+    private readonly record: (e: ReplicaEvent) => void,
+    private readonly runtime: ReplicaRuntime = processRuntime,
+  ) {
     super();
     this.probe = { ...DEFAULT_READINESS, ...spec.readiness };
   }
@@ -122,7 +209,12 @@ export class Replica extends EventEmitter {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.run?.pid;
+  }
+
+  /** What the current run has used so far (pod metrics). */
+  usage(): ProcessUsage | undefined {
+    return this.run?.usage();
   }
 
   private event(type: ReplicaEvent['type'], message: string): void {
@@ -154,45 +246,41 @@ export class Replica extends EventEmitter {
     this.emit('state', state);
   }
 
-  /** Starts the process (again, after a crash) on a fresh port. */
+  /** Starts a run (again, after a crash) on a fresh port. */
   async launch(): Promise<void> {
     this.port = await freePort();
-    const { runnable } = this.spec;
-    const [command, ...args] = runnable.command as [string, ...string[]];
-    const child = spawn(command, args, {
-      cwd: runnable.cwd,
-      env: { ...process.env, ...runnable.env, ...this.spec.env, [runnable.portEnv]: String(this.port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so that whatever it starts is stopped with it.
-      detached: true,
-    });
-    this.child = child;
-    killOnExit(child);
-    child.stdout?.on('data', (c: Buffer) => this.log('stdout', c));
-    child.stderr?.on('data', (c: Buffer) => this.log('stderr', c));
-    // A last line without a newline is still a line.
-    child.stdout?.once('end', () => this.log('stdout', Buffer.from('\n')));
-    child.stderr?.once('end', () => this.log('stderr', Buffer.from('\n')));
-    child.once('error', (err) => this.log('spawn', Buffer.from(err.message)));
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    this.watchMemory(child);
     this.successes = 0;
     this.failures = 0;
     this.setState('starting');
-    this.event('Started', `pid ${child.pid} on port ${this.port}: ${runnable.command.join(' ')}`);
+    let run: ReplicaRun;
+    try {
+      run = await this.runtime.start(this.spec, this.port, (stream, chunk) => this.log(stream, chunk));
+    } catch (err) {
+      this.log('spawn', Buffer.from((err as Error).message));
+      this.crashed(`could not start: ${(err as Error).message}`);
+      throw err;
+    }
+    this.run = run;
+    void run.exited.then((e) => this.onExit(run, e));
+    this.event('Started', `${run.description} on port ${this.port}: ${this.spec.runnable.command.join(' ') || this.spec.runnable.image}`);
     this.scheduleProbe(this.probe.initialDelayMs);
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(run: ReplicaRun, e: { how: string; oomKilled?: string }): void {
+    if (this.run !== run) return;
     clearTimeout(this.probeTimer);
-    if (this.child !== child) return;
-    const how = signal ? `signal ${signal}` : `exit code ${code}`;
     if (this.state === 'terminating' || this.state === 'stopped') {
       this.setState('stopped');
-      this.event('Stopped', `exited with ${how}`);
+      this.event('Stopped', `exited with ${e.how}`);
       return;
     }
-    this.event('Exited', `exited unexpectedly with ${how}`);
+    if (e.oomKilled !== undefined) this.event('OOMKilled', e.oomKilled);
+    this.crashed(`exited unexpectedly with ${e.how}`);
+  }
+
+  /** The run ended (or never started): Exited, then a restart with backoff when the policy says so. */
+  private crashed(message: string): void {
+    this.event('Exited', message);
     this.setState('crashed');
     if ((this.spec.restartPolicy ?? 'Always') === 'Always') {
       this.restarts++;
@@ -200,31 +288,9 @@ export class Replica extends EventEmitter {
       const delay = Math.min(100 * 2 ** (this.restarts - 1), 5000);
       this.event('Restarting', `restart ${this.restarts} in ${delay} ms`);
       setTimeout(() => {
-        if (this.state === 'crashed') void this.launch();
+        if (this.state === 'crashed') this.launch().catch(() => undefined);
       }, delay).unref();
     }
-  }
-
-  /** Reads the process's resident memory against its limit while it runs; over it, SIGKILL (then the restart policy applies). */
-  private watchMemory(child: ChildProcess): void {
-    const limit = this.spec.memoryLimitBytes;
-    if (limit === undefined || child.pid === undefined) return;
-    const pid = child.pid;
-    const timer = setInterval(() => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const usage = readProcessUsage(pid);
-      if (usage === undefined || usage.memoryBytes <= limit) return;
-      clearInterval(timer);
-      const mib = (b: number) => `${Math.round((b / 2 ** 20) * 10) / 10} MiB`;
-      this.event('OOMKilled', `resident memory ${mib(usage.memoryBytes)} went over its limit of ${mib(limit)}: killed, as the kubelet's OOM killer would`);
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, this.spec.memoryCheckMs ?? 250);
-    timer.unref();
-    child.once('exit', () => clearInterval(timer));
   }
 
   private scheduleProbe(delay: number): void {
@@ -290,43 +356,28 @@ export class Replica extends EventEmitter {
     });
   }
 
-  /** Sends a signal to the replica's process group, as chaos does: SIGKILL crashes it (then the restart policy applies). False when it is not running. */
-  signal(sig: NodeJS.Signals): boolean {
-    const pid = this.child?.pid;
-    if (pid === undefined || this.child?.exitCode !== null || this.child?.signalCode !== null) return false;
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      this.child?.kill(sig);
-    }
-    return true;
+  /** Sends a signal to the replica's run, as chaos does: SIGKILL crashes it (then the restart policy applies). False when it is not running. */
+  async signal(sig: NodeJS.Signals): Promise<boolean> {
+    return (await this.run?.signal(sig)) ?? false;
   }
 
   /** SIGTERM, then SIGKILL after the grace period. */
   stop(): Promise<{ killed: boolean }> {
     this.stopping ??= (async () => {
       clearTimeout(this.probeTimer);
-      const child = this.child;
+      const run = this.run;
       this.setState('terminating');
-      if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
+      if (run === undefined || !(await run.signal('SIGTERM'))) {
+        if (run !== undefined) await run.exited;
         this.setState('stopped');
         return { killed: false };
       }
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      const signal = (s: NodeJS.Signals) => {
-        try {
-          process.kill(-(child.pid as number), s);
-        } catch {
-          child.kill(s);
-        }
-      };
-      signal('SIGTERM');
       const grace = this.spec.terminationGraceMs ?? 30_000;
-      const killed = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())]);
+      const killed = await Promise.race([run.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())]);
       if (killed) {
         this.event('Killed', `still running ${grace} ms after SIGTERM: SIGKILL`);
-        signal('SIGKILL');
-        await exited;
+        await run.signal('SIGKILL');
+        await run.exited;
       }
       return { killed };
     })();
@@ -335,6 +386,8 @@ export class Replica extends EventEmitter {
 }
 
 export class Supervisor {
+  constructor(private readonly runtime: ReplicaRuntime = processRuntime) {}
+
   readonly replicas = new Map<string, Replica>();
   readonly events: ReplicaEvent[] = [];
   /** Told of every replica event as it happens. */
@@ -345,10 +398,14 @@ export class Supervisor {
   /** Starts a replica and waits until it is ready. */
   async start(spec: ReplicaSpec): Promise<Replica> {
     if (this.replicas.has(spec.name)) throw new Error(`a replica named ${spec.name} already runs`);
-    const replica = new Replica(spec, (e) => {
-      this.events.push(e);
-      this.onEvent?.(e);
-    });
+    const replica = new Replica(
+      spec,
+      (e) => {
+        this.events.push(e);
+        this.onEvent?.(e);
+      },
+      this.runtime,
+    );
     replica.on('log', (line: ReplicaLogLine) => this.onLog?.(line));
     this.replicas.set(spec.name, replica);
     await replica.launch();

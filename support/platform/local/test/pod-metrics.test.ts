@@ -26,8 +26,8 @@ test('per-pod series under cAdvisor and kube-state-metrics names; a pod without 
   const registry = new Registry();
   registerPodMetrics(registry, {
     pods: () => [
-      { namespace: 'default', pod: 'web-abc-1', container: 'web', pid: process.pid, restarts: 2 },
-      { namespace: 'default', pod: 'web-abc-2', container: 'web', pid: undefined, restarts: 0 },
+      { namespace: 'default', pod: 'web-abc-1', container: 'web', usage: () => readProcessUsage(process.pid), restarts: 2 },
+      { namespace: 'default', pod: 'web-abc-2', container: 'web', usage: () => undefined, restarts: 0 },
     ],
   });
   const text = await registry.metrics();

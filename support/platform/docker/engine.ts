@@ -1,0 +1,234 @@
+// The Docker Engine API over its Unix socket, the few calls the docker
+// platform makes (API 1.41, Docker 20.10+). Every call is bounded in time; a
+// daemon that stops answering is an error that says so, never a hang.
+import { Agent, request } from 'undici';
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export class DockerEngineError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'DockerEngineError';
+  }
+}
+
+export interface ContainerCreate {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  network: string;
+  /** Network aliases (the pod's name), so other containers reach it by name. */
+  aliases?: string[];
+  /** Container port → host port on 127.0.0.1. */
+  publish?: { containerPort: number; hostPort: number };
+  /** Host path → container path. */
+  binds?: { host: string; container: string }[];
+  memoryBytes?: number;
+  /** CPU limit in cores (resources.limits.cpu). */
+  cpus?: number;
+  /** Extra host names (name → address), like --add-host. */
+  extraHosts?: Record<string, string>;
+}
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  running: boolean;
+  paused: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  /** The main process on this machine (0 when not running). */
+  pid: number;
+  labels: Record<string, string>;
+}
+
+export interface ContainerSummary {
+  id: string;
+  names: string[];
+  labels: Record<string, string>;
+  state: string;
+}
+
+/** How the daemon answers when it is not there. */
+const unreachable = (socket: string, err: Error) =>
+  new DockerEngineError(`the Docker daemon does not answer on ${socket} (${(err as { code?: string }).code ?? err.message}): start dockerd, or set DOCKER_HOST=unix:///path/to/docker.sock`, 0);
+
+export class DockerEngine {
+  private readonly agent: Agent;
+
+  constructor(
+    readonly socket = socketFromEnv(),
+    private readonly timeoutMs = 30_000,
+  ) {
+    this.agent = new Agent({ connect: { socketPath: socket } });
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, options: { timeoutMs?: number; ok?: number[] } = {}): Promise<T> {
+    const timeout = options.timeoutMs ?? this.timeoutMs;
+    let res;
+    try {
+      res = await request(`http://docker/v1.41${path}`, {
+        dispatcher: this.agent,
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') throw new DockerEngineError(`the Docker daemon did not answer ${method} ${path} within ${timeout} ms`, 0);
+      throw unreachable(this.socket, e);
+    }
+    const text = await res.body.text();
+    const ok = options.ok ?? [];
+    if (res.statusCode >= 400 && !ok.includes(res.statusCode)) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new DockerEngineError(`Docker ${method} ${path}: HTTP ${res.statusCode}: ${message.trim()}`, res.statusCode);
+    }
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** The daemon's version; fails with how to start it when it is not running. */
+  async version(): Promise<{ Version: string; ApiVersion: string }> {
+    return this.call('GET', '/version', undefined, { timeoutMs: 5_000 });
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    const found = await this.call<{ Id?: string } | undefined>('GET', `/images/${encodeURIComponent(image)}/json`, undefined, { ok: [404] });
+    return found?.Id !== undefined;
+  }
+
+  /** The image's configuration: its environment and exposed ports. */
+  async imageConfig(image: string): Promise<{ env: Record<string, string>; exposedPorts: number[]; user: string }> {
+    const info = await this.call<{ Config: { Env?: string[]; ExposedPorts?: Record<string, unknown>; User?: string } }>('GET', `/images/${encodeURIComponent(image)}/json`);
+    const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const exposedPorts = Object.keys(info.Config.ExposedPorts ?? {}).map((p) => Number.parseInt(p, 10));
+    return { env, exposedPorts, user: info.Config.User ?? '' };
+  }
+
+  async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
+    const created = await this.call<{ Id: string }>('POST', '/networks/create', { Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
+    return created.Id;
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await this.call('DELETE', `/networks/${encodeURIComponent(id)}`, undefined, { ok: [404] });
+  }
+
+  async networks(label: string): Promise<{ id: string; name: string; labels: Record<string, string> }[]> {
+    const list = await this.call<{ Id: string; Name: string; Labels: Record<string, string> | null }[]>('GET', `/networks?filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`);
+    return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+  }
+
+  async createContainer(c: ContainerCreate): Promise<string> {
+    const ports = c.publish ? { [`${c.publish.containerPort}/tcp`]: {} } : {};
+    const created = await this.call<{ Id: string }>('POST', `/containers/create?name=${encodeURIComponent(c.name)}`, {
+      Image: c.image,
+      Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+      Labels: c.labels,
+      ExposedPorts: ports,
+      HostConfig: {
+        NetworkMode: c.network,
+        PortBindings: c.publish ? { [`${c.publish.containerPort}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(c.publish.hostPort) }] } : {},
+        Binds: (c.binds ?? []).map((b) => `${b.host}:${b.container}`),
+        ...(c.memoryBytes !== undefined ? { Memory: c.memoryBytes, MemorySwap: c.memoryBytes } : {}),
+        ...(c.cpus !== undefined ? { NanoCpus: Math.round(c.cpus * 1e9) } : {}),
+        ExtraHosts: Object.entries(c.extraHosts ?? {}).map(([k, v]) => `${k}:${v}`),
+        Init: false,
+      },
+      NetworkingConfig: { EndpointsConfig: { [c.network]: { Aliases: c.aliases ?? [] } } },
+    });
+    return created.Id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.call('POST', `/containers/${id}/start`, undefined, { ok: [304] });
+  }
+
+  /** Sends a signal to the container's main process; false when it is not running. */
+  async kill(id: string, signal: string): Promise<boolean> {
+    try {
+      await this.call('POST', `/containers/${id}/kill?signal=${encodeURIComponent(signal)}`);
+      return true;
+    } catch (err) {
+      if (err instanceof DockerEngineError && (err.status === 409 || err.status === 404)) return false;
+      throw err;
+    }
+  }
+
+  /** Resolves with the exit code when the container stops (no time bound: the caller bounds it). */
+  async wait(id: string): Promise<number> {
+    const done = await this.call<{ StatusCode: number }>('POST', `/containers/${id}/wait`, undefined, { timeoutMs: 24 * 3600_000 });
+    return done.StatusCode;
+  }
+
+  async inspect(id: string): Promise<ContainerState | undefined> {
+    const c = await this.call<{ Id: string; Name: string; State: { Running: boolean; Paused: boolean; ExitCode: number; OOMKilled: boolean; Pid: number }; Config: { Labels: Record<string, string> | null } } | undefined>(
+      'GET',
+      `/containers/${id}/json`,
+      undefined,
+      { ok: [404] },
+    );
+    if (c?.Id === undefined) return undefined;
+    return { id: c.Id, name: c.Name.replace(/^\//, ''), running: c.State.Running, paused: c.State.Paused, exitCode: c.State.ExitCode, oomKilled: c.State.OOMKilled, pid: c.State.Pid, labels: c.Config.Labels ?? {} };
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.call('DELETE', `/containers/${id}?force=true&v=true`, undefined, { ok: [404, 409] });
+  }
+
+  async containers(label: string): Promise<ContainerSummary[]> {
+    const list = await this.call<{ Id: string; Names: string[]; Labels: Record<string, string> | null; State: string }[]>('GET', `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`);
+    return list.map((c) => ({ id: c.Id, names: c.Names.map((n) => n.replace(/^\//, '')), labels: c.Labels ?? {}, state: c.State }));
+  }
+
+  /**
+   * Follows a container's output from its start: the Engine multiplexes
+   * stdout and stderr in frames (8-byte header: stream, 0, 0, 0, size).
+   * Resolves when the output ends (the container stopped).
+   */
+  async followLogs(id: string, output: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): Promise<void> {
+    let res;
+    try {
+      res = await request(`http://docker/v1.41/containers/${id}/logs?follow=true&stdout=true&stderr=true`, { dispatcher: this.agent, method: 'GET', headersTimeout: this.timeoutMs, bodyTimeout: 0 });
+    } catch (err) {
+      throw unreachable(this.socket, err as Error);
+    }
+    if (res.statusCode >= 400) {
+      await res.body.dump();
+      return;
+    }
+    let pending = Buffer.alloc(0);
+    for await (const chunk of res.body) {
+      pending = Buffer.concat([pending, chunk as Buffer]);
+      while (pending.length >= 8) {
+        const size = pending.readUInt32BE(4);
+        if (pending.length < 8 + size) break;
+        output(pending[0] === 2 ? 'stderr' : 'stdout', pending.subarray(8, 8 + size));
+        pending = pending.subarray(8 + size);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** DOCKER_HOST (unix:// only) or the default socket. */
+export function socketFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.DOCKER_HOST;
+  if (host === undefined || host === '') return DEFAULT_DOCKER_SOCKET;
+  if (!host.startsWith('unix://')) throw new Error(`DOCKER_HOST=${host}: the docker platform reaches the daemon over a Unix socket (unix:///var/run/docker.sock)`);
+  return host.slice('unix://'.length);
+}

@@ -1,0 +1,88 @@
+// The docker runtime against a real Docker daemon and the real service image
+// (cutover/tinyurl:v1, from `npm run images`). Where no daemon runs, these
+// tests are skipped, except in CI, which starts one and must run them.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { after, test } from 'node:test';
+import { tempDataDir } from '../../../../services/common/testing.ts';
+import { Supervisor } from '../../local/supervisor.ts';
+import { DockerEngine } from '../engine.ts';
+import { DockerRuntime, LABEL_OWNER_PID, LABEL_PLATFORM, LABEL_RUN, removeLeftovers } from '../runtime.ts';
+
+const IMAGE = 'cutover/tinyurl:v1';
+const engine = new DockerEngine();
+const available = await engine.version().then(
+  async () => engine.imageExists(IMAGE),
+  () => false,
+);
+after(() => engine.close());
+const skip = available ? false : process.env.CI ? false : `no Docker daemon with ${IMAGE} here (start dockerd and run npm run images)`;
+
+test('a daemon that is not there is a clear error, not a hang', async () => {
+  const gone = new DockerEngine('/tmp/cutover-no-such-docker.sock');
+  await assert.rejects(gone.version(), /the Docker daemon does not answer on \/tmp\/cutover-no-such-docker\.sock \(ENOENT\): start dockerd/);
+  await gone.close();
+});
+
+test('a replica runs as a container of the image: ready by its probe, its data on the rollout folder, restarted after a kill, removed at stop', { skip }, async (t) => {
+  const runtime = new DockerRuntime();
+  const supervisor = new Supervisor(runtime);
+  t.after(async () => {
+    await supervisor.stopAll();
+    await runtime.close();
+  });
+  const dataDir = tempDataDir('docker');
+  const r = await supervisor.start({ name: 'tinyurl-docker-1', runnable: runtime.runnable(IMAGE), env: { DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0' }, readiness: { periodMs: 200 }, terminationGraceMs: 5000, memoryLimitBytes: 256 * 2 ** 20 });
+  assert.equal(r.state, 'ready');
+  const created = await fetch(`${r.url}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1/cutover-docker' }) });
+  assert.equal(created.status, 201);
+  assert.equal(created.headers.get('x-app-version'), 'v1');
+  const { code } = (await created.json()) as { code: string };
+  assert.ok(fs.readdirSync(dataDir).some((f) => f.endsWith('.db')), 'the database is in the rollout folder, mounted at /data');
+  assert.ok(r.logs.some((l) => /listening on http:\/\/0\.0\.0\.0:5000/.test(l)), r.logs.join('\n'));
+  assert.ok((r.usage()?.memoryBytes ?? 0) > 1e6, 'memory read from the container cgroup');
+  const firstContainer = supervisor.events[0]?.message ?? '';
+  assert.match(firstContainer, /container [0-9a-f]{12} \(cutover\/tinyurl:v1\) on port \d+/);
+
+  // A kill is a crash: the container is replaced, on the same data.
+  assert.equal(await r.signal('SIGKILL'), true);
+  await once(r, 'event');
+  await r.waitReady(30_000);
+  assert.equal(r.restarts, 1);
+  assert.match(supervisor.events.find((e) => e.type === 'Exited')?.message ?? '', /exit code 137 \(SIGKILL\)/);
+  const followed = await fetch(`${r.url}/${code}`, { redirect: 'manual' });
+  assert.equal(followed.headers.get('location'), 'http://127.0.0.1/cutover-docker');
+
+  assert.deepEqual(await supervisor.stop('tinyurl-docker-1'), { killed: false });
+  const left = await engine.containers(`${LABEL_RUN}=${runtime.runId}`);
+  assert.deepEqual(left, [], 'no container of the run is left');
+});
+
+test('an image that is not there says how to build it', { skip }, async (t) => {
+  const runtime = new DockerRuntime();
+  const supervisor = new Supervisor(runtime);
+  t.after(() => runtime.close());
+  await assert.rejects(supervisor.start({ name: 'nosuch-1', runnable: runtime.runnable('cutover/nosuch:v9'), restartPolicy: 'Never' }), /image cutover\/nosuch:v9 is not in the Docker engine: build the service images with "npm run images"/);
+});
+
+test('containers and networks of a run that was killed are removed at the next start; a live run keeps its own', { skip }, async () => {
+  const dead = spawn(process.execPath, ['-e', '0']);
+  await once(dead, 'exit');
+  const labels = { [LABEL_PLATFORM]: 'docker', [LABEL_RUN]: 'orphan', [LABEL_OWNER_PID]: String(dead.pid) };
+  const network = await engine.createNetwork('cutover-orphan-test', labels);
+  const orphan = await engine.createContainer({ name: 'cutover-orphan-test', image: IMAGE, env: {}, labels, network: 'cutover-orphan-test' });
+  const mine = await engine.createContainer({ name: 'cutover-mine-test', image: IMAGE, env: {}, labels: { ...labels, [LABEL_OWNER_PID]: String(process.pid) }, network: 'bridge' });
+  try {
+    const removed = await removeLeftovers(engine);
+    assert.ok(removed.includes('cutover-orphan-test'), removed.join(', '));
+    assert.equal(await engine.inspect(orphan), undefined);
+    assert.deepEqual((await engine.networks(`${LABEL_RUN}=orphan`)).map((n) => n.id).filter((id) => id === network), []);
+    assert.notEqual(await engine.inspect(mine), undefined, 'a container of a live run stays');
+  } finally {
+    await engine.remove(mine);
+    await engine.remove(orphan);
+    await engine.removeNetwork(network);
+  }
+});
