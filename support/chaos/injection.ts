@@ -20,6 +20,8 @@ export interface ChaosPod {
   rollout: string;
   namespace: string;
   labels: Record<string, string>;
+  /** The image its container runs. */
+  image: string;
   ready: boolean;
   restarts: number;
 }

@@ -8,6 +8,7 @@ import type { LogEntry, LogQuery } from '../logs/aggregate.ts';
 import type { LoadedRuleFile } from '../monitoring/rules.ts';
 import type { RolloutController } from '../rollout/controller.ts';
 import type { RouterStats } from '../traffic/router.ts';
+import { DockerEngine } from './docker/engine.ts';
 import { DockerRuntime } from './docker/runtime.ts';
 import { LocalPlatform, type LocalPlatformOptions } from './local/platform.ts';
 
@@ -54,6 +55,8 @@ export interface Platform {
 
 export interface PlatformOptions extends LocalPlatformOptions {
   timeScale: number;
+  /** The docker platform's daemon socket (default: DOCKER_HOST, or /var/run/docker.sock). */
+  dockerSocket?: string;
 }
 
 export function createPlatform(kind: PlatformKind, options: PlatformOptions): Platform {
@@ -62,7 +65,7 @@ export function createPlatform(kind: PlatformKind, options: PlatformOptions): Pl
       return new LocalPlatform(options);
     case 'docker':
       // The local platform's router, controller, analysis and chaos, with the replicas in containers of the real images.
-      return new LocalPlatform({ ...options, runtime: new DockerRuntime({ log: options.log }) });
+      return new LocalPlatform({ ...options, runtime: new DockerRuntime({ log: options.log, ...(options.dockerSocket !== undefined ? { engine: new DockerEngine(options.dockerSocket) } : {}) }) });
     case 'kubernetes':
       throw new Error(`the ${kind} platform is not built yet: run the features on the local platform (the default profile) until it lands`);
   }

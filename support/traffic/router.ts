@@ -480,7 +480,11 @@ export class ServiceRouter {
           return;
         }
         const refused = err.code === 'ECONNREFUSED';
-        const reset = (err.code === 'ECONNRESET' || err.message === 'socket hang up') && upstream.reusedSocket;
+        // Closed before any answer: a stale keep-alive socket, or a backend that
+        // is gone behind something still accepting for it (Docker's port proxy
+        // in front of a killed container). Only idempotent requests are sent again,
+        // as Envoy's retry_on "reset" does.
+        const reset = err.code === 'ECONNRESET' || err.message === 'socket hang up';
         if (retriesLeft > 0 && (refused || (reset && retryable))) {
           const other = this.pick(b) ?? (b.state === 'active' ? b : undefined);
           if (other) {

@@ -49,8 +49,11 @@ export interface ContainerState {
 export interface ContainerSummary {
   id: string;
   names: string[];
+  image: string;
   labels: Record<string, string>;
+  /** created, running, paused, exited... */
   state: string;
+  networks: string[];
 }
 
 /** How the daemon answers when it is not there. */
@@ -188,8 +191,11 @@ export class DockerEngine {
   }
 
   async containers(label: string): Promise<ContainerSummary[]> {
-    const list = await this.call<{ Id: string; Names: string[]; Labels: Record<string, string> | null; State: string }[]>('GET', `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`);
-    return list.map((c) => ({ id: c.Id, names: c.Names.map((n) => n.replace(/^\//, '')), labels: c.Labels ?? {}, state: c.State }));
+    const list = await this.call<{ Id: string; Names: string[]; Image: string; Labels: Record<string, string> | null; State: string; NetworkSettings?: { Networks?: Record<string, unknown> } }[]>(
+      'GET',
+      `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`,
+    );
+    return list.map((c) => ({ id: c.Id, names: c.Names.map((n) => n.replace(/^\//, '')), image: c.Image, labels: c.Labels ?? {}, state: c.State, networks: Object.keys(c.NetworkSettings?.Networks ?? {}) }));
   }
 
   /**

@@ -38,6 +38,7 @@ function readContainerUsage(id: string): ProcessUsage | undefined {
 }
 
 export interface DockerRuntimeOptions {
+  /** Default: DOCKER_HOST, or /var/run/docker.sock. */
   engine?: DockerEngine;
   /** Progress lines (leftovers removed, network created). */
   log?: (line: string) => void;
@@ -67,7 +68,12 @@ export class DockerRuntime implements ReplicaRuntime {
     return { image, command: [], env: {}, cwd: '', portEnv: 'PORT', source: 'docker' };
   }
 
-  /** The daemon answers, leftovers of killed runs are gone, and the run's network exists (once). */
+  /** The daemon answers, leftovers of killed runs are gone, and the run's network exists. */
+  async prepare(): Promise<void> {
+    await this.ready();
+  }
+
+  /** What prepare() does, once; a failure is not kept, so a daemon that comes back is used. */
   private ready(): Promise<string> {
     this.network ??= (async () => {
       await this.engine.version();
@@ -78,6 +84,7 @@ export class DockerRuntime implements ReplicaRuntime {
       this.options.log?.(`docker: network ${name}`);
       return name;
     })();
+    this.network.catch(() => (this.network = undefined));
     return this.network;
   }
 

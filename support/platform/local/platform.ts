@@ -68,6 +68,8 @@ export interface LocalPlatformOptions {
 /** A runtime that a whole platform runs on: it says what an image is, and is closed with the platform. */
 export interface PlatformRuntime extends ReplicaRuntime {
   readonly kind: Exclude<PlatformKind, 'local'>;
+  /** Before the first manifest is applied: fails at once, saying what to do, when the runtime is not usable. */
+  prepare(): Promise<void>;
   runnable(image: string): Runnable;
   close(): Promise<void>;
 }
@@ -188,6 +190,7 @@ export class LocalPlatform implements Platform {
   /** Templates first, then Services, then Rollouts (which need both). */
   async apply(documents: LoadedDocument<unknown>[]): Promise<void> {
     if (this.closed) throw new Error(`the ${this.kind} platform has been shut down`);
+    await this.options.runtime?.prepare();
     const of = <T>(kind: string) => documents.filter((d) => d.kind === kind).map((d) => d.spec as T);
     for (const t of of<AnalysisTemplate>('AnalysisTemplate')) this.templates.set(t.metadata.name, t);
     for (const t of of<AnalysisTemplate>('ClusterAnalysisTemplate')) this.clusterTemplates.set(t.metadata.name, t);
@@ -439,6 +442,7 @@ export class LocalPlatform implements Platform {
           namespace: this.namespaceOf(name),
           labels: { ...set.revision.template.metadata.labels, 'rollouts-pod-template-hash': set.revision.hash, ...ephemeral[roles.find((x) => x.hash === set.revision.hash)?.role ?? ''] },
           container: set.revision.template.spec.containers[0]?.name ?? name,
+          image: set.revision.image,
           ready: r.state === 'ready',
           restarts: r.restarts,
           usage: () => r.usage(),

@@ -112,6 +112,22 @@ test('a refused connection is retried on another backend; a dead group alone ans
   assert.equal(r.stats().backends.find((b) => b.id === 'dead')?.byClass.error, 1);
 });
 
+test('a backend that accepts and closes without answering (a port proxy in front of a dead container): GETs are sent again elsewhere, a POST is not', async (t) => {
+  const live = await backend('live');
+  t.after(live.close);
+  const net = await import('node:net');
+  const hangUp = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((r) => hangUp.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => hangUp.close(() => r())));
+  const gone: Backend = { id: 'gone', url: `http://127.0.0.1:${(hangUp.address() as AddressInfo).port}`, version: 'gone' };
+  const r = await router(t);
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [gone, live.backend] }]);
+  for (let i = 0; i < 6; i++) assert.equal((await get(r.url)).status, 200);
+  assert.ok(r.stats().retries >= 3, `retries ${r.stats().retries}`);
+  const posts = await Promise.all([0, 1].map(async () => (await fetch(r.url, { method: 'POST', body: 'x' })).status));
+  assert.deepEqual(posts.sort(), [200, 502], 'the POST that reached the closing backend is not sent twice');
+});
+
 test('bodies stream through for POST; the backend answers as it likes', async (t) => {
   const echo = await backend('echo', (req, res) => {
     let body = '';

@@ -1,0 +1,47 @@
+@epic:platforms @feature:docker @docker
+Feature: The docker platform: the images that ship, as containers
+  On the docker profile, every pod is a container of the real service image
+  (built by npm run images from services/Dockerfile), on a network of the run,
+  its port published on 127.0.0.1 behind the same router, rollout controller
+  and analysis as the local platform. These scenarios look at it from Docker's
+  side. The feature runs only with --profile docker (CI runs it).
+
+  Background:
+    Given the manifests "k8s/analysis" are applied
+
+  @prd=blue-green-system-tasks/task-2-1-docker-integration/create-container-lifecycle-management-create-start-eed8
+  @prd=blue-green-system-tasks/task-2-2-container-state-management/create-container-naming-conventions-de1e
+  @prd=blue-green-system-tasks/task-2-2-container-state-management/add-container-cleanup-and-garbage-collection-aa34
+  @prd=blue-green-system-tasks/task-2-2-container-state-management/implement-container-log-access-04a4
+  Scenario: A blue-green release runs as containers of the two images, and the run leaves nothing in Docker
+    Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    Then every pod of rollout "tinyurl" is one running container of its image, on the run's own network
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is "Paused" within 1 minute
+    And every pod of rollout "tinyurl" is one running container of its image, on the run's own network
+    When rollout "tinyurl" is promoted
+    Then rollout "tinyurl" is "Healthy" within 1 minute
+    And the aggregated logs of rollout "tinyurl" hold lines from at least 4 pods
+    And no pod of rollout "tinyurl" logged at level "error" or above
+    When the platform is shut down
+    Then no container or network of this run is left in Docker
+
+  @prd=blue-green-system-tasks/task-2-2-container-state-management/handle-container-restart-policies-ae9a
+  @prd=blue-green-system-tasks/task-2-1-docker-integration/add-container-status-monitoring-a6f8
+  Scenario: A killed container is replaced under load, on the same data, and nothing acknowledged is lost
+    Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    And 100 requests per second are sent to "tinyurl" for the whole scenario
+    And short links are created in "tinyurl" at 20 requests per second for the whole scenario
+    When the chaos experiment "chaos/tinyurl-pod-kill.yaml" is applied
+    Then every pod of rollout "tinyurl" is ready again within 30 seconds
+    And every pod of rollout "tinyurl" is one running container of its image, on the run's own network
+    And the traffic met "http_req_failed: rate<0.01"
+    And every short link created during the scenario still resolves
+
+  @prd=blue-green-system-tasks/task-2-1-docker-integration/implement-docker-client-initialization-and-health-4695
+  Scenario: With no Docker daemon, applying a rollout fails at once and says what to do
+    Then applying "k8s/blue-green/tinyurl.yaml" with no Docker daemon at "/tmp/cutover-no-docker.sock" fails within 5 seconds, saying "the Docker daemon does not answer on /tmp/cutover-no-docker.sock (ENOENT): start dockerd"
+
+  @prd=blue-green-system-tasks/task-2-1-docker-integration/write-integration-tests-with-test-containers-4680
+  Scenario: The docker runtime's integration tests run against the real daemon and image
+    Then the unit tests in "support/platform/docker/test" all pass, at least 4 of them
