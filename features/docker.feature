@@ -43,5 +43,6 @@ Feature: The docker platform: the images that ship, as containers
     Then applying "k8s/blue-green/tinyurl.yaml" with no Docker daemon at "/tmp/cutover-no-docker.sock" fails within 5 seconds, saying "the Docker daemon does not answer on /tmp/cutover-no-docker.sock (ENOENT): start dockerd"
 
   @prd=blue-green-system-tasks/task-2-1-docker-integration/write-integration-tests-with-test-containers-4680
-  Scenario: The docker runtime's integration tests run against the real daemon and image
-    Then the unit tests in "support/platform/docker/test" all pass, at least 4 of them
+  @prd=blue-green-system-tasks/task-2-1-docker-integration/implement-port-management-and-conflict-detection-24d1
+  Scenario: The docker runtime's integration tests run against the real daemon and image, a port conflict among them
+    Then the unit tests in "support/platform/docker/test" all pass, at least 5 of them

@@ -11,8 +11,8 @@ import os from 'node:os';
 import { processAlive } from '../local/leftovers.ts';
 import type { Runnable } from '../local/catalog.ts';
 import type { ProcessUsage } from '../local/pod-metrics.ts';
-import type { ReplicaRun, ReplicaRuntime, ReplicaSpec } from '../local/supervisor.ts';
-import { DockerEngine } from './engine.ts';
+import { PortConflictError, type ReplicaRun, type ReplicaRuntime, type ReplicaSpec } from '../local/supervisor.ts';
+import { DockerEngine, DockerEngineError } from './engine.ts';
 
 export const LABEL_PLATFORM = 'io.cutover.platform';
 export const LABEL_RUN = 'io.cutover.run';
@@ -140,6 +140,8 @@ export class DockerRuntime implements ReplicaRuntime {
     } catch (err) {
       await this.engine.remove(id);
       this.live.delete(id);
+      // Docker binds the published port at start: someone else holding it is a conflict, not a broken image.
+      if (err instanceof DockerEngineError && /port is already allocated|address already in use/i.test(err.message)) throw new PortConflictError(port, err.message);
       throw err;
     }
     const short = id.slice(0, 12);

@@ -55,7 +55,7 @@ export type ReplicaState = 'starting' | 'ready' | 'unready' | 'terminating' | 's
 export interface ReplicaEvent {
   at: string;
   replica: string;
-  type: 'Started' | 'Ready' | 'Unready' | 'Exited' | 'Restarting' | 'Killed' | 'Stopped' | 'OOMKilled';
+  type: 'Started' | 'Ready' | 'Unready' | 'Exited' | 'Restarting' | 'Killed' | 'Stopped' | 'OOMKilled' | 'PortConflict';
   message: string;
 }
 
@@ -103,6 +103,17 @@ export interface ReplicaRun {
   /** CPU, memory and I/O so far (pod metrics); undefined when unknown. */
   usage(): ProcessUsage | undefined;
 }
+
+/** The port picked for a run was taken by someone else before the run could bind it. */
+export class PortConflictError extends Error {
+  constructor(readonly port: number, detail: string) {
+    super(`port ${port} on 127.0.0.1 was taken by another process: ${detail}`);
+    this.name = 'PortConflictError';
+  }
+}
+
+/** How many ports a run tries when the one picked is taken meanwhile. */
+const PORT_ATTEMPTS = 3;
 
 /** Where replicas run. */
 export interface ReplicaRuntime {
@@ -248,17 +259,24 @@ export class Replica extends EventEmitter {
 
   /** Starts a run (again, after a crash) on a fresh port. */
   async launch(): Promise<void> {
-    this.port = await freePort();
     this.successes = 0;
     this.failures = 0;
     this.setState('starting');
-    let run: ReplicaRun;
-    try {
-      run = await this.runtime.start(this.spec, this.port, (stream, chunk) => this.log(stream, chunk));
-    } catch (err) {
-      this.log('spawn', Buffer.from((err as Error).message));
-      this.crashed(`could not start: ${(err as Error).message}`);
-      throw err;
+    let run: ReplicaRun | undefined;
+    // A free port can be taken between picking it and binding it: pick another, a few times.
+    for (let attempt = 1; run === undefined; attempt++) {
+      this.port = await freePort();
+      try {
+        run = await this.runtime.start(this.spec, this.port, (stream, chunk) => this.log(stream, chunk));
+      } catch (err) {
+        if (err instanceof PortConflictError && attempt < PORT_ATTEMPTS) {
+          this.event('PortConflict', `${err.message}: trying another port`);
+          continue;
+        }
+        this.log('spawn', Buffer.from((err as Error).message));
+        this.crashed(`could not start: ${(err as Error).message}`);
+        throw err;
+      }
     }
     this.run = run;
     void run.exited.then((e) => this.onExit(run, e));

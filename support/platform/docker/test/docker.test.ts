@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { after, test } from 'node:test';
 import { tempDataDir } from '../../../../services/common/testing.ts';
-import { Supervisor } from '../../local/supervisor.ts';
+import { PortConflictError, Supervisor } from '../../local/supervisor.ts';
 import { DockerEngine } from '../engine.ts';
 import { DockerRuntime, LABEL_OWNER_PID, LABEL_PLATFORM, LABEL_RUN, removeLeftovers } from '../runtime.ts';
 
@@ -65,6 +65,22 @@ test('an image that is not there says how to build it', { skip }, async (t) => {
   const supervisor = new Supervisor(runtime);
   t.after(() => runtime.close());
   await assert.rejects(supervisor.start({ name: 'nosuch-1', runnable: runtime.runnable('cutover/nosuch:v9'), restartPolicy: 'Never' }), /image cutover\/nosuch:v9 is not in the Docker engine: build the service images with "npm run images"/);
+});
+
+test('a published port someone else holds is a port conflict (the supervisor then tries another), and no container stays', { skip }, async (t) => {
+  const net = await import('node:net');
+  const holder = net.createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => holder.close(() => r())));
+  const taken = (holder.address() as import('node:net').AddressInfo).port;
+  const runtime = new DockerRuntime();
+  t.after(() => runtime.close());
+  await assert.rejects(runtime.start({ name: 'tinyurl-port-1', runnable: runtime.runnable(IMAGE) }, taken, () => {}), (err: Error) => {
+    assert.ok(err instanceof PortConflictError, err.message);
+    assert.match(err.message, new RegExp(`^port ${taken} on 127\\.0\\.0\\.1 was taken by another process`));
+    return true;
+  });
+  assert.deepEqual(await engine.containers(`${LABEL_RUN}=${runtime.runId}`), []);
 });
 
 test('containers and networks of a run that was killed are removed at the next start; a live run keeps its own', { skip }, async () => {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../../../services/common/testing.ts';
 import { ImageCatalog, type Runnable } from '../catalog.ts';
-import { Supervisor } from '../supervisor.ts';
+import { PortConflictError, processRuntime, Supervisor, type ReplicaRuntime } from '../supervisor.ts';
 
 const catalog = new ImageCatalog();
 const demo = (tag = 'blue') => catalog.resolve(`argoproj/rollouts-demo:${tag}`);
@@ -149,4 +149,21 @@ test('a replica over its memory limit is OOM-killed and restarted; one within it
   assert.match(supervisor.events.find((e) => e.type === 'OOMKilled')?.message ?? '', /resident memory [\d.]+ MiB went over its limit of 48 MiB/);
   assert.equal(roomy.restarts, 0);
   assert.ok(!supervisor.events.some((e) => e.replica === 'roomy' && e.type === 'OOMKilled'));
+});
+
+test('a port taken between picking and binding it: the run tries another port, and says so', async (t) => {
+  let conflicts = 0;
+  // The real process runtime, after one start whose port someone else took meanwhile.
+  const runtime: ReplicaRuntime = {
+    start: async (spec, port, output) => {
+      if (conflicts++ === 0) throw new PortConflictError(port, 'bind: address already in use');
+      return processRuntime.start(spec, port, output);
+    },
+  };
+  const supervisor = new Supervisor(runtime);
+  t.after(() => supervisor.stopAll());
+  const r = await supervisor.start({ name: 'demo-port', runnable: demo(), env: { DATA_DIR: tempDataDir('sup') }, readiness: { periodMs: 100 } });
+  assert.equal(r.state, 'ready');
+  assert.deepEqual(supervisor.events.map((e) => e.type), ['PortConflict', 'Started', 'Ready']);
+  assert.match(supervisor.events[0]?.message ?? '', /^port \d+ on 127\.0\.0\.1 was taken by another process: bind: address already in use: trying another port$/);
 });
