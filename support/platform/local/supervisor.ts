@@ -385,17 +385,20 @@ export class Replica extends EventEmitter {
       clearTimeout(this.probeTimer);
       const run = this.run;
       this.setState('terminating');
-      if (run === undefined || !(await run.signal('SIGTERM'))) {
-        if (run !== undefined) await run.exited;
+      const grace = this.spec.terminationGraceMs ?? 30_000;
+      const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+      // A runtime that cannot be reached (the Docker daemon gone) cannot signal: the run is given up after the grace period, never waited on for ever.
+      const sent = run === undefined ? false : await run.signal('SIGTERM').catch(() => false);
+      if (run === undefined || !sent) {
+        if (run !== undefined && !(await within(run.exited, grace))) this.event('Stopped', `could not be signalled and did not exit within ${grace} ms: given up`);
         this.setState('stopped');
         return { killed: false };
       }
-      const grace = this.spec.terminationGraceMs ?? 30_000;
-      const killed = await Promise.race([run.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())]);
+      const killed = !(await within(run.exited, grace));
       if (killed) {
         this.event('Killed', `still running ${grace} ms after SIGTERM: SIGKILL`);
-        await run.signal('SIGKILL');
-        await run.exited;
+        const sentKill = await run.signal('SIGKILL').catch(() => false);
+        if (!sentKill || !(await within(run.exited, grace))) this.event('Stopped', `SIGKILL did not end it within ${grace} ms: given up`);
       }
       return { killed };
     })();

@@ -26,6 +26,25 @@ test('a daemon that is not there is a clear error, not a hang', async () => {
   await gone.close();
 });
 
+test('a daemon that accepts and never answers is a bounded error too', async (t) => {
+  const net = await import('node:net');
+  const socket = `/tmp/cutover-hung-docker-${process.pid}.sock`;
+  fs.rmSync(socket, { force: true });
+  const held: import('node:net').Socket[] = [];
+  const hung = net.createServer((c) => held.push(c));
+  await new Promise<void>((r) => hung.listen(socket, r));
+  t.after(() => {
+    for (const c of held) c.destroy();
+    hung.close();
+    fs.rmSync(socket, { force: true });
+  });
+  const engine = new DockerEngine(socket, 300);
+  const started = Date.now();
+  await assert.rejects(engine.imageExists('cutover/tinyurl:v1'), /the Docker daemon did not answer GET \/images\/cutover%2Ftinyurl%3Av1\/json within 300 ms/);
+  assert.ok(Date.now() - started < 3000);
+  await engine.close().catch(() => undefined);
+});
+
 test('a replica runs as a container of the image: ready by its probe, its data on the rollout folder, restarted after a kill, removed at stop', { skip }, async (t) => {
   const runtime = new DockerRuntime();
   const supervisor = new Supervisor(runtime);
