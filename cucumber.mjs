@@ -40,8 +40,9 @@ function profile(name, { platform, timeScale, paths }) {
   return {
     ...(paths ? { paths } : {}),
     // Scaffolded PRD skeletons (`cutover prd scaffold`) have no steps yet: they must not pass as empty scenarios.
-    // @docker scenarios look at Docker itself: they run on the docker profile only.
-    tags: platform === 'docker' ? 'not @wip' : 'not @wip and not @docker',
+    // @docker scenarios look at Docker itself: they run on the docker profile only;
+    // @local-only ones need what only the local platform has (external hosts on loopback).
+    tags: platform === 'docker' ? 'not @wip and not @local-only' : 'not @wip and not @docker',
     import: ['support/world/*.ts', 'steps/**/*.ts'],
     worldParameters: { profile: name, platform, timeScale },
     format: [
