@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
 import { ImageCatalog } from '../platform/local/catalog.ts';
+import { DockerRuntime } from '../platform/docker/runtime.ts';
 import { LocalPlatform } from '../platform/local/platform.ts';
+import { parsePlatformKind } from '../platform/platform.ts';
 import type { RolloutStatus } from '../rollout/controller.ts';
 import { STATE_FILE, callControl, findControlUrl, platformView, startControlServer, type PlatformView } from './control.ts';
 import { lintManifests } from './lint.ts';
@@ -16,10 +18,11 @@ import { loadPrds } from '../prd/parse.ts';
 import { platformLines, rolloutLines } from './view.ts';
 
 const USAGE = `usage:
-  cutover up <manifests...> [--port <n>] [--quiet]
+  cutover up <manifests...> [--platform local|docker] [--port <n>] [--quiet]
       Runs Rollouts, Services and AnalysisTemplates on this machine (the local platform),
-      with a live status view and a control API on 127.0.0.1. CUTOVER_TIME_SCALE=0.1 runs
-      pauses, analysis intervals and delays ten times faster. Ctrl-C stops everything.
+      with a live status view and a control API on 127.0.0.1. --platform docker runs the
+      pods as containers of the real images (npm run images) instead. CUTOVER_TIME_SCALE=0.1
+      runs pauses, analysis intervals and delays ten times faster. Ctrl-C stops everything.
   cutover rollout set-image <rollout> <image> [--container <name>]
   cutover rollout promote <rollout> [--full]
   cutover rollout abort|retry|pause <rollout>
@@ -47,7 +50,7 @@ class UsageError extends Error {}
 
 /** Every command, its actions and the flags it takes, as USAGE states them: what a command line in the docs is checked against. */
 export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> = {
-  up: { flags: ['port', 'quiet'] },
+  up: { flags: ['platform', 'port', 'quiet'] },
   rollout: { actions: ['set-image', 'promote', 'abort', 'retry', 'pause', 'undo', 'status', 'list'], flags: ['container', 'full', 'to-revision', 'watch', 'timeout', 'control'] },
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
@@ -115,7 +118,10 @@ async function up(args: Parsed): Promise<number> {
       console.log(stamped);
     }
   };
-  const platform = new LocalPlatform({ catalog: loadCatalog(), timeScale: timeScaleFromEnv(), log: say });
+  const kindFlag = args.flags.get('platform');
+  const kind = parsePlatformKind(typeof kindFlag === 'string' ? kindFlag : 'local');
+  if (kind === 'kubernetes') throw new UsageError('cutover up runs the local or the docker platform; on a cluster, apply the manifests with kubectl');
+  const platform = new LocalPlatform({ catalog: loadCatalog(), timeScale: timeScaleFromEnv(), log: say, ...(kind === 'docker' ? { runtime: new DockerRuntime({ log: say }) } : {}) });
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -127,13 +133,13 @@ async function up(args: Parsed): Promise<number> {
     fs.rmSync(STATE_FILE, { force: true });
     await control?.close();
     await platform.close();
-    console.log('stopped; nothing left running');
+    console.log(`stopped; nothing left running${platform.kind === 'docker' ? ' (containers and network removed)' : ''}`);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   try {
-    console.log(`applying ${files.join(', ')} (time scale ${platform.timeScale})`);
+    console.log(`applying ${files.join(', ')} on the ${platform.kind} platform (time scale ${platform.timeScale})`);
     await platform.applyFiles(files);
     const port = args.flags.get('port');
     control = await startControlServer(platform, { port: typeof port === 'string' ? Number(port) : 0, apply: (f) => platform.applyFiles(f) });
@@ -280,7 +286,7 @@ function prd(args: Parsed): number {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    const args = parseArgs(rest, ['port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out']);
+    const args = parseArgs(rest, ['platform', 'port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out']);
     if (command === 'up') return await up(args);
     if (command === 'rollout') return await rollout(args);
     if (command === 'lint') return lint(args);

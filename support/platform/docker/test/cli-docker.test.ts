@@ -1,0 +1,82 @@
+// The same CLI and control API drive the docker platform: `cutover up
+// --platform docker`, rollout commands from another terminal, Ctrl-C, and
+// nothing left in Docker. Skipped where no daemon runs, except in CI.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDataDir } from '../../../../services/common/testing.ts';
+import { DockerEngine } from '../engine.ts';
+import { LABEL_OWNER_PID } from '../runtime.ts';
+
+const BIN = fileURLToPath(new URL('../../../../bin/cutover.mjs', import.meta.url));
+const engine = new DockerEngine();
+const available = await engine.version().then(
+  async () => (await engine.imageExists('argoproj/rollouts-demo:blue')) && engine.imageExists('argoproj/rollouts-demo:green'),
+  () => false,
+);
+const skip = available ? false : process.env.CI ? false : 'no Docker daemon with the demo images here (start dockerd and run npm run images)';
+const cwd = tempDataDir('cli-docker');
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 90_000 });
+
+let up: ReturnType<typeof spawn> | undefined;
+after(async () => {
+  if (up?.exitCode === null) up.kill('SIGKILL');
+  await engine.close();
+});
+
+test('cutover up --platform docker: the same commands move a blue-green rollout of containers, and Ctrl-C removes them', { skip }, async () => {
+  fs.writeFileSync(
+    path.join(cwd, 'demo.yaml'),
+    `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: demo}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: demo}}
+  template:
+    metadata: {labels: {app: demo}}
+    spec:
+      containers: [{name: demo, image: "argoproj/rollouts-demo:blue"}]
+  strategy:
+    blueGreen: {activeService: demo, previewService: demo-preview, autoPromotionEnabled: false, scaleDownDelaySeconds: 0}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: demo}
+spec: {selector: {app: demo}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: demo-preview}
+spec: {selector: {app: demo}, ports: [{port: 80}]}
+`,
+  );
+  up = spawn(process.execPath, [BIN, 'up', 'demo.yaml', '--platform', 'docker', '--quiet'], { cwd, env: { ...process.env, CUTOVER_TIME_SCALE: '0.05' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  up.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  up.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const state = path.join(cwd, '.cutover', 'control.json');
+  for (let i = 0; i < 600 && !fs.existsSync(state) && up.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(fs.existsSync(state), `up did not start:\n${output}`);
+  assert.match(output, /on the docker platform/);
+  const containers = () => engine.containers(`${LABEL_OWNER_PID}=${up?.pid}`);
+  assert.deepEqual((await containers()).map((c) => c.image), ['argoproj/rollouts-demo:blue']);
+
+  assert.equal(cli('rollout', 'set-image', 'demo', 'argoproj/rollouts-demo:green').status, 0);
+  const paused = cli('rollout', 'status', 'demo', '--watch', '--timeout', '3s');
+  assert.match(paused.stdout, /Paused/, paused.stdout + paused.stderr);
+  assert.deepEqual((await containers()).map((c) => c.image).sort(), ['argoproj/rollouts-demo:blue', 'argoproj/rollouts-demo:green']);
+  assert.equal(cli('rollout', 'promote', 'demo').status, 0);
+  const healthy = cli('rollout', 'status', 'demo', '--watch', '--timeout', '60s');
+  assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
+
+  up.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => up?.once('exit', (c) => r(c)));
+  assert.equal(code, 0, output);
+  assert.match(output, /stopped; nothing left running \(containers and network removed\)/);
+  assert.deepEqual(await containers(), []);
+  assert.deepEqual(await engine.networks(`${LABEL_OWNER_PID}=${up.pid}`), []);
+});
