@@ -25,6 +25,8 @@ export interface UnitTestOptions {
   root: string;
   log?: (line: string) => void;
   timeoutMs?: number;
+  /** Only tests whose name matches (a regular expression, as --test-name-pattern takes); the others are skipped. */
+  namePattern?: string;
 }
 
 /** The test files of one folder (Node 20's runner does not expand globs). */
@@ -58,7 +60,7 @@ export async function runUnitTests(dirs: string[], options: UnitTestOptions): Pr
   const outcome = await runBounded({
     command: process.execPath,
     // tsx resolved from here, so tests anywhere (even outside the project) run as TypeScript.
-    args: ['--import', import.meta.resolve('tsx'), '--test', '--test-reporter=tap', '--test-timeout=120000', ...files],
+    args: ['--import', import.meta.resolve('tsx'), '--test', '--test-reporter=tap', '--test-timeout=120000', ...(options.namePattern !== undefined ? [`--test-name-pattern=${options.namePattern}`] : []), ...files],
     cwd: options.root,
     // NODE_TEST_CONTEXT would make a runner started from inside a test report in its parent's binary protocol.
     env: { NODE_ENV: 'test', NODE_TEST_CONTEXT: undefined },
