@@ -19,7 +19,9 @@ const available = await engine.version().then(
 );
 const skip = available ? false : process.env.CI ? false : 'no Docker daemon with the demo images here (start dockerd and run npm run images)';
 const cwd = tempDataDir('cli-docker');
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 90_000 });
+// bin/cutover.mjs loads TypeScript itself; an inherited `--import tsx` (set when these tests run under cucumber-js) would be resolved from cwd, where there is no tsx.
+const env = { ...process.env, NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace(/--import[= ]tsx\b/g, '').trim() };
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 90_000 });
 
 let up: ReturnType<typeof spawn> | undefined;
 after(async () => {
@@ -54,7 +56,7 @@ metadata: {name: demo-preview}
 spec: {selector: {app: demo}, ports: [{port: 80}]}
 `,
   );
-  up = spawn(process.execPath, [BIN, 'up', 'demo.yaml', '--platform', 'docker', '--quiet'], { cwd, env: { ...process.env, CUTOVER_TIME_SCALE: '0.05' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  up = spawn(process.execPath, [BIN, 'up', 'demo.yaml', '--platform', 'docker', '--quiet'], { cwd, env: { ...env, CUTOVER_TIME_SCALE: '0.05' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   up.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   up.stderr?.on('data', (c: Buffer) => (output += c.toString()));
