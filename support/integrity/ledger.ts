@@ -2,6 +2,7 @@
 // acknowledged is kept in a ledger, and afterwards each one is read back and
 // compared with what was acknowledged. The ledgers (short links, likes,
 // document edits) differ in how they read back; they report alike.
+import { Agent, request } from 'undici';
 
 /** A write that did not read back as it was acknowledged. */
 export interface LostWrite {
@@ -44,4 +45,38 @@ export function integrityVerdict(check: IntegrityCheck, where = ''): { passed: b
     measured: { acknowledged: check.acknowledged, checked: check.checked, intact: check.intact, missing: check.missing.length, wrong: check.wrong.length },
     failure,
   };
+}
+
+/**
+ * Reads every entry back from a service, `concurrency` at a time over one
+ * connection pool: `read` gets the entry, a GET of a path on the service's
+ * origin (status, headers, body), and the check to count it in.
+ */
+export async function readBack<E>(
+  target: string,
+  check: IntegrityCheck,
+  entries: E[],
+  read: (entry: E, get: (path: string) => Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>) => Promise<void>,
+  concurrency = 16,
+): Promise<IntegrityCheck> {
+  const agent = new Agent({ connections: concurrency });
+  const origin = new URL(target).origin;
+  const get = async (path: string) => {
+    const res = await request(`${origin}${path}`, { dispatcher: agent, method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+  };
+  const queue = [...entries];
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
+          await read(e, get);
+          check.checked++;
+        }
+      }),
+    );
+  } finally {
+    await agent.close();
+  }
+  return check;
 }

@@ -2,9 +2,8 @@
 // request by a reader of its own, so every acknowledged like (200, liked) is
 // one row that must be there afterwards: the reader's likes
 // (GET /api/likes/:user) must name the article.
-import { Agent, request } from 'undici';
 import type { LoadRequest, ResponseSample } from '../traffic/load.ts';
-import { emptyCheck, type IntegrityCheck } from './ledger.ts';
+import { emptyCheck, readBack, type IntegrityCheck } from './ledger.ts';
 
 export interface AcknowledgedLike {
   user: string;
@@ -41,30 +40,22 @@ export class LikeLedger {
   /** Reads each reader's likes and looks for the article they were acknowledged for. */
   async verify(target: string, concurrency = 16): Promise<IntegrityCheck> {
     const check = emptyCheck('likes', this.entries.length);
-    const agent = new Agent({ connections: concurrency });
-    const queue = [...this.entries];
-    const origin = new URL(target).origin;
-    try {
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
-            const res = await request(`${origin}/api/likes/${encodeURIComponent(e.user)}`, { dispatcher: agent, method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
-            const text = await res.body.text();
-            check.checked++;
-            const key = `${e.user} → ${e.articleId}`;
-            if (res.statusCode !== 200) {
-              check.missing.push({ key, expected: 'liked', found: `HTTP ${res.statusCode}`, version: e.version });
-              continue;
-            }
-            const articles = (JSON.parse(text) as { articles: string[] }).articles;
-            if (articles.includes(e.articleId)) check.intact++;
-            else check.missing.push({ key, expected: 'liked', found: articles.length === 0 ? 'no likes' : `likes ${articles.join(', ')}`, version: e.version });
-          }
-        }),
-      );
-    } finally {
-      await agent.close();
-    }
-    return check;
+    return readBack(
+      target,
+      check,
+      this.entries,
+      async (e, get) => {
+        const res = await get(`/api/likes/${encodeURIComponent(e.user)}`);
+        const key = `${e.user} → ${e.articleId}`;
+        if (res.status !== 200) {
+          check.missing.push({ key, expected: 'liked', found: `HTTP ${res.status}`, version: e.version });
+          return;
+        }
+        const articles = (JSON.parse(res.body) as { articles: string[] }).articles;
+        if (articles.includes(e.articleId)) check.intact++;
+        else check.missing.push({ key, expected: 'liked', found: articles.length === 0 ? 'no likes' : `likes ${articles.join(', ')}`, version: e.version });
+      },
+      concurrency,
+    );
   }
 }

@@ -1,9 +1,8 @@
 // "Nothing lost", counted: every short link whose creation TinyURL
 // acknowledged (201 with a code) is kept in a ledger, and afterwards each one
 // must still redirect to exactly the URL it was created for.
-import { Agent, request } from 'undici';
 import type { LoadRequest, ResponseSample } from '../traffic/load.ts';
-import { emptyCheck, type IntegrityCheck } from './ledger.ts';
+import { emptyCheck, readBack, type IntegrityCheck } from './ledger.ts';
 
 export interface LedgerEntry {
   code: string;
@@ -43,29 +42,20 @@ export class LinkLedger {
 
   /** Follows no redirect: reads each code's Location and compares it with what was stored (only links acknowledged before `ackedBefore`, when given). */
   async verify(target: string, options: { concurrency?: number; ackedBefore?: number } = {}): Promise<IntegrityCheck> {
-    const concurrency = options.concurrency ?? 16;
     const entries = options.ackedBefore === undefined ? this.entries : this.entries.filter((e) => e.ackAt < (options.ackedBefore as number));
-    const agent = new Agent({ connections: concurrency });
-    const result = emptyCheck('short links', entries.length);
-    const queue = [...entries];
-    const origin = new URL(target).origin;
-    try {
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
-            const res = await request(`${origin}/${encodeURIComponent(e.code)}`, { dispatcher: agent, method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
-            await res.body.dump();
-            result.checked++;
-            const location = res.headers.location;
-            if (res.statusCode !== 302 && res.statusCode !== 301) result.missing.push({ key: e.code, expected: e.url, found: `HTTP ${res.statusCode}`, version: e.version });
-            else if (location !== e.url) result.wrong.push({ key: e.code, expected: e.url, found: String(location), version: e.version });
-            else result.intact++;
-          }
-        }),
-      );
-    } finally {
-      await agent.close();
-    }
-    return result;
+    const check = emptyCheck('short links', entries.length);
+    return readBack(
+      target,
+      check,
+      entries,
+      async (e, get) => {
+        const res = await get(`/${encodeURIComponent(e.code)}`);
+        const location = res.headers.location;
+        if (res.status !== 302 && res.status !== 301) check.missing.push({ key: e.code, expected: e.url, found: `HTTP ${res.status}`, version: e.version });
+        else if (location !== e.url) check.wrong.push({ key: e.code, expected: e.url, found: String(location), version: e.version });
+        else check.intact++;
+      },
+      options.concurrency,
+    );
   }
 }
