@@ -139,6 +139,47 @@ export async function startControlServer(platform: LocalPlatform, options: { por
   };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes this directory for one `cutover up` (its state and data are here):
+ * refused while another runs; the control file of one that died is taken
+ * over and returned, so the caller can say so. Creation is exclusive, so two
+ * starting at once cannot both win.
+ */
+export function claimDirectory(cwd = process.cwd()): ControlState | undefined {
+  const file = path.join(cwd, STATE_FILE);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let stale: ControlState | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify({ url: '', pid: process.pid, manifests: [], startedAt: new Date().toISOString() }), { flag: 'wx' });
+      return stale;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let other: ControlState | undefined;
+    try {
+      other = JSON.parse(fs.readFileSync(file, 'utf8')) as ControlState;
+    } catch {
+      other = undefined;
+    }
+    if (other !== undefined && other.pid !== process.pid && alive(other.pid)) {
+      throw new Error(`another \`cutover up\` (pid ${other.pid}, started ${other.startedAt}) runs in this directory: stop it first (Ctrl-C there, or \`kill ${other.pid}\`), or run in another directory`);
+    }
+    stale = other;
+    fs.rmSync(file, { force: true });
+  }
+  throw new Error(`cannot take ${file}: another \`cutover up\` is starting in this directory`);
+}
+
 /** Where the control API of a running `cutover up` is: --control, CUTOVER_CONTROL_URL, or .cutover/control.json. */
 export function findControlUrl(explicit?: string, cwd = process.cwd()): string {
   if (explicit) return explicit;
@@ -150,6 +191,7 @@ export function findControlUrl(explicit?: string, cwd = process.cwd()): string {
   } catch {
     throw new Error(`no running \`cutover up\` found: ${file} does not exist. Start one with \`npx cutover up <manifests...>\` in this directory, or pass --control <url>`);
   }
+  if (state.url === '') throw new Error(`\`cutover up\` (pid ${state.pid}) is still starting: its control API is not listening yet`);
   return state.url;
 }
 

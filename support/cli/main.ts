@@ -11,18 +11,23 @@ import { DockerRuntime } from '../platform/docker/runtime.ts';
 import { LocalPlatform } from '../platform/local/platform.ts';
 import { parsePlatformKind } from '../platform/platform.ts';
 import type { RolloutStatus } from '../rollout/controller.ts';
-import { STATE_FILE, callControl, findControlUrl, platformView, startControlServer, type PlatformView } from './control.ts';
+import { RolloutStateStore } from '../rollout/state-store.ts';
+import { watchManifests, type ManifestWatch } from './reload.ts';
+import { STATE_FILE, callControl, claimDirectory, findControlUrl, platformView, startControlServer, type PlatformView } from './control.ts';
 import { lintManifests } from './lint.ts';
 import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../prd/coverage.ts';
 import { loadPrds } from '../prd/parse.ts';
 import { platformLines, rolloutLines } from './view.ts';
 
 const USAGE = `usage:
-  cutover up <manifests...> [--platform local|docker] [--port <n>] [--quiet]
+  cutover up <manifests...> [--platform local|docker] [--port <n>] [--quiet] [--fresh]
       Runs Rollouts, Services and AnalysisTemplates on this machine (the local platform),
       with a live status view and a control API on 127.0.0.1. --platform docker runs the
       pods as containers of the real images (npm run images) instead. CUTOVER_TIME_SCALE=0.1
       runs pauses, analysis intervals and delays ten times faster. Ctrl-C stops everything.
+      Saved changes to the manifest files are applied while it runs. Rollout state is kept
+      in .cutover/state.db and the pods' data in .cutover/data/: started again in this
+      directory, it resumes each rollout where it was (--fresh forgets the rollout state).
   cutover rollout set-image <rollout> <image> [--container <name>]
   cutover rollout promote <rollout> [--full]
   cutover rollout abort|retry|pause <rollout>
@@ -48,9 +53,13 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
+/** What `cutover up` keeps between runs in its directory. */
+const STATE_DB = path.join('.cutover', 'state.db');
+const DATA_DIR = path.join('.cutover', 'data');
+
 /** Every command, its actions and the flags it takes, as USAGE states them: what a command line in the docs is checked against. */
 export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> = {
-  up: { flags: ['platform', 'port', 'quiet'] },
+  up: { flags: ['platform', 'port', 'quiet', 'fresh'] },
   rollout: { actions: ['set-image', 'promote', 'abort', 'retry', 'pause', 'undo', 'status', 'list'], flags: ['container', 'full', 'to-revision', 'watch', 'timeout', 'control'] },
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
@@ -121,19 +130,51 @@ async function up(args: Parsed): Promise<number> {
   const kindFlag = args.flags.get('platform');
   const kind = parsePlatformKind(typeof kindFlag === 'string' ? kindFlag : 'local');
   if (kind === 'kubernetes') throw new UsageError('cutover up runs the local or the docker platform; on a cluster, apply the manifests with kubectl');
-  const platform = new LocalPlatform({ catalog: loadCatalog(), timeScale: timeScaleFromEnv(), log: say, ...(kind === 'docker' ? { runtime: new DockerRuntime({ log: say }) } : {}) });
+  for (const f of files) if (!fs.existsSync(f)) throw new UsageError(`${f}: no such manifest file`);
+  // One `cutover up` per directory: the state and data here are its own.
+  const crashed = claimDirectory();
+  if (crashed !== undefined) console.log(`the cutover up before (pid ${crashed.pid}, started ${crashed.startedAt}) did not stop cleanly: what it left is cleaned up and its rollouts resume`);
+  let store: RolloutStateStore;
+  try {
+    store = new RolloutStateStore(STATE_DB);
+  } catch (err) {
+    fs.rmSync(STATE_FILE, { force: true });
+    throw err;
+  }
+  if (args.flags.has('fresh')) {
+    const forgotten = store.forgetAll();
+    console.log(`--fresh: forgot the saved state of ${forgotten} rollout(s) (data in ${DATA_DIR} kept)`);
+  } else {
+    for (const r of store.rollouts()) {
+      const st = r.snapshot.state;
+      const current = r.snapshot.revisions.find((x) => x.hash === r.snapshot.currentHash);
+      console.log(`resuming rollout ${r.name} from ${STATE_DB} (saved ${r.snapshot.savedAt}): ${st.phase}${st.message ? ` (${st.message})` : ''}, revision ${current?.number ?? '?'} ${current?.image ?? ''}`);
+    }
+  }
+  const platform = new LocalPlatform({
+    catalog: loadCatalog(),
+    timeScale: timeScaleFromEnv(),
+    log: say,
+    dataDir: path.resolve(DATA_DIR),
+    stateStore: store,
+    ...(kind === 'docker' ? { runtime: new DockerRuntime({ log: say }) } : {}),
+  });
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
+  let watch: ManifestWatch | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
+    watch?.close();
     console.log('\nstopping: controllers, replicas, routers…');
-    fs.rmSync(STATE_FILE, { force: true });
     await control?.close();
     await platform.close();
+    store.close();
+    fs.rmSync(STATE_FILE, { force: true });
     console.log(`stopped; nothing left running${platform.kind === 'docker' ? ' (containers and network removed)' : ''}`);
+    console.log(`rollout state kept in ${STATE_DB}, data in ${DATA_DIR}: \`cutover up\` here resumes from them (--fresh forgets the rollout state)`);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
@@ -143,8 +184,8 @@ async function up(args: Parsed): Promise<number> {
     await platform.applyFiles(files);
     const port = args.flags.get('port');
     control = await startControlServer(platform, { port: typeof port === 'string' ? Number(port) : 0, apply: (f) => platform.applyFiles(f) });
-    fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
     fs.writeFileSync(STATE_FILE, JSON.stringify({ url: control.url, pid: process.pid, manifests: files, startedAt: new Date().toISOString() }));
+    watch = watchManifests(files, { apply: (f) => platform.applyFiles(f), say });
   } catch (err) {
     console.error(`cutover up: ${(err as Error).message}`);
     await stop(1);

@@ -87,6 +87,29 @@ export interface RolloutStatus {
   timeScale: number;
 }
 
+/** The state field the state machine sets (the rest of the status is derived). */
+export type ControllerState = Pick<RolloutStatus, 'phase' | 'message' | 'abort' | 'abortedAt' | 'currentStepIndex' | 'canaryWeight' | 'activeSelector' | 'previewSelector' | 'pauseConditions'>;
+
+/**
+ * Everything needed to pick a rollout up where it was after a restart, as
+ * Argo keeps it in the Rollout's status: the spec as last changed (set-image,
+ * pause), the revisions, which one is stable and which is rolling out, the
+ * step, weight and selectors, the pause conditions with their start times and
+ * the replicas each revision should have.
+ */
+export interface RolloutSnapshot {
+  version: 1;
+  rollout: Rollout;
+  revisions: Revision[];
+  stableHash?: string;
+  currentHash?: string;
+  state: ControllerState;
+  replicas: Record<string, number>;
+  /** The latest events, so a resumed rollout's history goes on from them. */
+  events: RolloutEvent[];
+  savedAt: string;
+}
+
 export interface ControllerOptions {
   workloads: RolloutWorkloads;
   analysis: AnalysisLauncher;
@@ -101,6 +124,8 @@ class Superseded extends Error {
 }
 
 const now = () => new Date().toISOString();
+/** How many of the latest events a snapshot keeps. */
+const SNAPSHOT_EVENTS = 200;
 
 export class RolloutController extends EventEmitter {
   readonly name: string;
@@ -116,7 +141,7 @@ export class RolloutController extends EventEmitter {
   private readonly replicas = new Map<string, number>();
   private readonly delayedScaleDowns = new Map<string, NodeJS.Timeout>();
   /** The part of the status the state machine sets; the rest is derived in status(). */
-  private state: Pick<RolloutStatus, 'phase' | 'message' | 'abort' | 'abortedAt' | 'currentStepIndex' | 'canaryWeight' | 'activeSelector' | 'previewSelector' | 'pauseConditions'> = {
+  private state: ControllerState = {
     phase: 'Progressing',
     message: '',
     abort: false,
@@ -127,6 +152,8 @@ export class RolloutController extends EventEmitter {
   private promotion: 'none' | 'step' | 'full' = 'none';
   private background: AnalysisRunHandle | undefined;
   private waiters: (() => void)[] = [];
+  /** Pauses that were running when the state was saved: a resumed pause keeps its start time (what is left of a timed pause). */
+  private resumedPauses = new Map<PauseReason, string>();
   private work: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -318,6 +345,79 @@ export class RolloutController extends EventEmitter {
     await this.work.catch(() => {});
   }
 
+  /** The state to save, so that a restarted platform can resume this rollout (see resume). */
+  snapshot(): RolloutSnapshot {
+    return {
+      version: 1,
+      rollout: structuredClone(this.spec),
+      revisions: structuredClone(this.revisions),
+      ...(this.stable ? { stableHash: this.stable.hash } : {}),
+      ...(this.current ? { currentHash: this.current.hash } : {}),
+      state: structuredClone(this.state),
+      replicas: Object.fromEntries(this.replicas),
+      events: this.events.slice(-SNAPSHOT_EVENTS),
+      savedAt: now(),
+    };
+  }
+
+  /**
+   * Instead of start(): picks the rollout up from a saved snapshot, the way
+   * Argo's controller does after a restart from the Rollout's status. The
+   * stable revision and an update in flight get their replicas back, traffic
+   * is routed as it was (weight, active and preview), and the update goes on
+   * from the step it was at; a timed pause runs only what was left of it. An
+   * analysis that was measuring starts again (its measurements died with the
+   * process that took them). A rollout that never became stable is deployed
+   * again from its template.
+   */
+  resume(snapshot: RolloutSnapshot): Promise<void> {
+    this.assertOpen();
+    if (this.current !== undefined) return Promise.reject(new Error(`rollout ${this.name} is already running: resume only replaces start()`));
+    if (snapshot.rollout.metadata.name !== this.name) return Promise.reject(new Error(`cannot resume rollout ${this.name} from the saved state of ${snapshot.rollout.metadata.name}`));
+    const byHash = (hash: string | undefined) => (hash === undefined ? undefined : this.revisions.find((r) => r.hash === hash));
+    this.revisions.push(...structuredClone(snapshot.revisions));
+    this.events.push(...snapshot.events);
+    const stable = byHash(snapshot.stableHash);
+    const current = byHash(snapshot.currentHash);
+    this.spec = structuredClone(snapshot.rollout);
+    if (stable === undefined || current === undefined) return this.applyTemplate(current?.template ?? this.spec.spec.template);
+    return this.serialize(async () => {
+      const gen = ++this.generation;
+      this.stable = stable;
+      this.current = current;
+      this.state = { ...structuredClone(snapshot.state), pauseConditions: [] };
+      this.resumedPauses = new Map(snapshot.state.pauseConditions.map((p) => [p.reason, p.startTime]));
+      const inFlight = current !== stable && !this.state.abort;
+      const where = inFlight
+        ? this.canary
+          ? `update to revision ${current.number} (${current.image}) at step ${this.state.currentStepIndex ?? 0}/${this.canary.steps.length}, canary weight ${this.state.canaryWeight ?? 0}`
+          : `update to revision ${current.number} (${current.image}), active Service on revision ${byHash(this.state.activeSelector)?.number ?? stable.number}`
+        : this.state.abort
+          ? `update to revision ${current.number} aborted, revision ${stable.number} (${stable.image}) stable`
+          : `revision ${stable.number} (${stable.image}) stable`;
+      this.event('RolloutRestored', `restored from the state saved at ${snapshot.savedAt}: ${where}`, { savedAt: snapshot.savedAt, revision: current.number, inFlight });
+      // Pods first, then traffic: the same order as every other move.
+      await this.scaleTo(stable, snapshot.replicas[stable.hash] || this.spec.spec.replicas, gen);
+      const updateReplicas = snapshot.replicas[current.hash] ?? 0;
+      if (inFlight && updateReplicas > 0) await this.scaleTo(current, updateReplicas, gen);
+      this.check(gen);
+      if (this.canary) {
+        const weight = inFlight ? (this.state.canaryWeight ?? 0) : 0;
+        await this.workloads.route(this.spec, { strategy: 'canary', stable, ...(inFlight ? { canary: current } : {}), canaryWeight: weight });
+        this.state.canaryWeight = weight;
+      } else {
+        const active = (inFlight && byHash(this.state.activeSelector)) || stable;
+        const preview = (inFlight && byHash(this.state.previewSelector)) || stable;
+        await this.routeBlueGreen(active, preview);
+      }
+      if (!inFlight) {
+        this.setPhase(this.state.abort ? 'Degraded' : 'Healthy', this.state.abort ? this.state.message : '');
+        return;
+      }
+      this.launch(gen, true);
+    });
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error(`rollout ${this.name} has been shut down`);
   }
@@ -362,6 +462,7 @@ export class RolloutController extends EventEmitter {
       this.state.abort = false;
       delete this.state.abortedAt;
       this.state.pauseConditions = [];
+      this.resumedPauses.clear();
       this.stopBackground();
       if (this.stable === undefined) {
         this.event('RolloutUpdated', `deploying revision ${revision.number} (${revision.image})`, { revision: revision.number, image: revision.image });
@@ -386,8 +487,9 @@ export class RolloutController extends EventEmitter {
 
   // ---- the update loops ------------------------------------------------------
 
-  private launch(gen: number): void {
-    const loop = this.canary ? this.runCanary(gen) : this.runBlueGreen(gen);
+  /** Runs the update; `resumed`: from where the restored state says it was, not from its start. */
+  private launch(gen: number, resumed = false): void {
+    const loop = this.canary ? this.runCanary(gen, resumed) : this.runBlueGreen(gen, resumed);
     loop.catch((err: unknown) => {
       if (err instanceof Superseded || gen !== this.generation) return;
       this.setPhase('Degraded', `ReconcileError: ${(err as Error).message}`);
@@ -504,8 +606,8 @@ export class RolloutController extends EventEmitter {
     if (this.state.phase === 'Paused' && this.state.pauseConditions.length === 0) this.setPhase('Progressing');
   }
 
-  private addPause(reason: PauseReason): void {
-    this.state.pauseConditions.push({ reason, startTime: now() });
+  private addPause(reason: PauseReason, startTime = now()): void {
+    this.state.pauseConditions.push({ reason, startTime });
     this.setPhase('Paused', reason);
     this.event('RolloutPaused', `paused: ${reason}`, { reason });
   }
@@ -521,8 +623,11 @@ export class RolloutController extends EventEmitter {
 
   /** A pause step or the blue-green pause: until promoted, or until the duration (scaled) has passed. */
   private async pauseFor(reason: PauseReason, durationMs: number | undefined, gen: number): Promise<'promoted' | 'elapsed'> {
-    this.addPause(reason);
-    const until = durationMs === undefined ? Infinity : Date.now() + durationMs;
+    const resumedFrom = this.resumedPauses.get(reason);
+    this.resumedPauses.delete(reason);
+    this.addPause(reason, resumedFrom);
+    const started = resumedFrom === undefined ? Date.now() : Date.parse(resumedFrom);
+    const until = durationMs === undefined ? Infinity : started + durationMs;
     try {
       for (;;) {
         this.check(gen);
@@ -625,12 +730,15 @@ export class RolloutController extends EventEmitter {
     if (canary !== stable && needed < have && !keepReplicas) await this.scaleTo(canary, needed, gen);
   }
 
-  private async runCanary(gen: number): Promise<void> {
+  private async runCanary(gen: number, resumed = false): Promise<void> {
     const strategy = this.canary as NonNullable<Rollout['spec']['strategy']['canary']>;
     const steps = strategy.steps;
-    this.state.currentStepIndex = 0;
+    const from = resumed ? Math.min(this.state.currentStepIndex ?? 0, steps.length) : 0;
+    this.state.currentStepIndex = from;
     let scale: { replicas?: number; weight?: number; matchTrafficWeight?: boolean } | undefined;
-    this.setPhase('Progressing', `revision ${this.current?.number}: step 0/${steps.length}`);
+    // A resumed canary keeps the canary scale that its earlier steps set.
+    for (const step of steps.slice(0, from)) if (step.setCanaryScale !== undefined) scale = step.setCanaryScale.matchTrafficWeight ? undefined : step.setCanaryScale;
+    this.setPhase('Progressing', `revision ${this.current?.number}: step ${from}/${steps.length}`);
     while ((this.state.currentStepIndex ?? 0) < steps.length) {
       const index = this.state.currentStepIndex as number;
       await this.waitWhilePaused(gen);
@@ -648,6 +756,9 @@ export class RolloutController extends EventEmitter {
       } else if (step.pause !== undefined) {
         const ms = step.pause.duration === undefined ? undefined : scaledMs(step.pause.duration, this.timeScale);
         await this.pauseFor('CanaryPauseStep', ms, gen);
+      } else if (step.analysis !== undefined && this.resumedPauses.has('InconclusiveAnalysisRun')) {
+        // Saved while paused on this step's inconclusive result: it waits for promote again.
+        await this.pauseFor('InconclusiveAnalysisRun', undefined, gen);
       } else if (step.analysis !== undefined) {
         const handle = this.startAnalysis('step', step.analysis, `-step${index}`);
         const phase = await this.awaitAnalysis(handle, gen);
@@ -711,10 +822,31 @@ export class RolloutController extends EventEmitter {
     else this.changed();
   }
 
-  private async runBlueGreen(gen: number): Promise<void> {
+  private async runBlueGreen(gen: number, resumed = false): Promise<void> {
     const strategy = this.blueGreen as NonNullable<Rollout['spec']['strategy']['blueGreen']>;
     const next = this.current as Revision;
     const old = this.stable as Revision;
+    // Resumed after the switch: only the post-promotion part is left.
+    const switched = resumed && this.state.activeSelector === next.hash;
+    const full = switched ? false : await this.blueGreenUntilSwitch(strategy, next, old, gen);
+    if (full === undefined) return;
+    if (strategy.postPromotionAnalysis && !full) {
+      const handle = this.startAnalysis('postPromotion', strategy.postPromotionAnalysis);
+      const phase = await this.awaitAnalysis(handle, gen);
+      if (phase === 'Failed' || phase === 'Error' || phase === 'Inconclusive') {
+        await this.doAbort(`post-promotion analysis ${handle.name} ${phase}${handle.message ? `: ${handle.message}` : ''}`, gen);
+        return;
+      }
+    }
+    this.check(gen);
+    this.stable = next;
+    this.setPhase('Healthy');
+    this.event('RolloutCompleted', `revision ${next.number} (${next.image}) is stable`, { revision: next.number });
+    await this.retire(old, strategy.scaleDownDelaySeconds);
+  }
+
+  /** Preview up, pause and pre-promotion analysis, then the switch: whether it was promoted --full, or undefined when aborted. */
+  private async blueGreenUntilSwitch(strategy: NonNullable<Rollout['spec']['strategy']['blueGreen']>, next: Revision, old: Revision, gen: number): Promise<boolean | undefined> {
     // Argo's fast rollback: back to a stack still up within its scaleDownDelay,
     // the switch happens at once, without pause or analysis.
     if (this.delayedScaleDowns.has(next.hash) && (this.replicas.get(next.hash) ?? 0) > 0) {
@@ -731,7 +863,7 @@ export class RolloutController extends EventEmitter {
       const phase = await this.awaitAnalysis(handle, gen);
       if (phase === 'Failed' || phase === 'Error' || phase === 'Inconclusive') {
         await this.doAbort(`pre-promotion analysis ${handle.name} ${phase}${handle.message ? `: ${handle.message}` : ''}`, gen);
-        return;
+        return undefined;
       }
     }
     if (this.promotion === 'none') {
@@ -744,19 +876,7 @@ export class RolloutController extends EventEmitter {
     await this.scaleTo(next, this.spec.spec.replicas, gen);
     this.check(gen);
     await this.routeBlueGreen(next, next);
-    if (strategy.postPromotionAnalysis && !full) {
-      const handle = this.startAnalysis('postPromotion', strategy.postPromotionAnalysis);
-      const phase = await this.awaitAnalysis(handle, gen);
-      if (phase === 'Failed' || phase === 'Error' || phase === 'Inconclusive') {
-        await this.doAbort(`post-promotion analysis ${handle.name} ${phase}${handle.message ? `: ${handle.message}` : ''}`, gen);
-        return;
-      }
-    }
-    this.check(gen);
-    this.stable = next;
-    this.setPhase('Healthy');
-    this.event('RolloutCompleted', `revision ${next.number} (${next.image}) is stable`, { revision: next.number });
-    await this.retire(old, strategy.scaleDownDelaySeconds);
+    return full;
   }
 
   /** Traffic back to stable at once; the update's pods go after abortScaleDownDelaySeconds. */

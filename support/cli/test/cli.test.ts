@@ -1,14 +1,14 @@
 // The cutover CLI as a person uses it: `up` in one terminal, `rollout ...`
 // commands in another, Ctrl-C at the end; `lint` on good and bad files.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../../services/common/testing.ts';
+import { BIN, startUp } from './up-process.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/cutover.mjs', import.meta.url));
 const K8S = fileURLToPath(new URL('../../../k8s/', import.meta.url));
 const cwd = tempDataDir('cli');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 90_000 });
@@ -34,20 +34,17 @@ metadata: {name: demo}
 spec: {selector: {app: demo}, ports: [{port: 80}]}
 `;
 
-let up: ReturnType<typeof spawn> | undefined;
+let up: import('node:child_process').ChildProcess | undefined;
 after(() => {
   if (up?.exitCode === null) up.kill('SIGKILL');
 });
 
 test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing running', async () => {
   fs.writeFileSync(path.join(cwd, 'demo.yaml'), MANIFEST);
-  up = spawn(process.execPath, [BIN, 'up', 'demo.yaml', '--quiet'], { cwd, env: { ...process.env, CUTOVER_TIME_SCALE: '0.05' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  up.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  up.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const started = await startUp(cwd, ['demo.yaml', '--quiet'], { ...process.env, CUTOVER_TIME_SCALE: '0.05' });
+  up = started.child;
   const state = path.join(cwd, '.cutover', 'control.json');
-  for (let i = 0; i < 600 && !fs.existsSync(state); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(fs.existsSync(state), `up did not start:\n${output}`);
+  assert.equal(up.exitCode, null, `up did not start:\n${started.output()}`);
 
   const set = cli('rollout', 'set-image', 'demo', 'argoproj/rollouts-demo:green');
   assert.equal(set.status, 0, set.stderr);
@@ -70,7 +67,8 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
   const pids = JSON.parse(fs.readFileSync(path.join(cwd, '.cutover', 'control.json'), 'utf8')) as { pid: number };
   assert.equal(pids.pid, up.pid);
   up.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => up?.once('exit', (c) => r(c)));
+  const code = await started.exited;
+  const output = started.output();
   assert.equal(code, 0, output);
   assert.match(output, /stopped; nothing left running/);
   assert.ok(!fs.existsSync(state), 'the control file is removed');

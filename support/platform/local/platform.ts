@@ -39,6 +39,7 @@ import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregat
 import { registerPodMetrics, type ProcessUsage } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
 import { type LoadedRuleFile, scaleRuleFile } from '../../monitoring/rules.ts';
+import { manifestSha256, type RolloutStateStore } from '../../rollout/state-store.ts';
 import { Supervisor, type Replica, type ReplicaRuntime, type ReplicaSpec } from './supervisor.ts';
 
 export interface LocalPlatformOptions {
@@ -63,6 +64,12 @@ export interface LocalPlatformOptions {
    * everything else (router, controller, analysis, chaos) stays as it is.
    */
   runtime?: PlatformRuntime;
+  /**
+   * Where rollout state, pod states and events are kept (cutover up): a
+   * Rollout applied again after a restart resumes from its saved state. The
+   * caller opens and closes it.
+   */
+  stateStore?: RolloutStateStore;
 }
 
 /** A runtime that a whole platform runs on: it says what an image is, and is closed with the platform. */
@@ -92,6 +99,8 @@ interface RevisionSet {
 
 interface RolloutEntry {
   controller: RolloutController;
+  /** Of the manifest last applied (a restart with the same one resumes; a changed one is applied as an update). */
+  manifestSha256: string;
   sets: Map<string, RevisionSet>;
   plan?: TrafficPlan;
 }
@@ -132,7 +141,10 @@ export class LocalPlatform implements Platform {
     this.addresses = new ServiceAddresses(options.namespace ?? 'default');
     this.ownsDataDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-platform-'));
-    this.supervisor.onEvent = (e) => this.record(e.replica, e.type, e.message);
+    this.supervisor.onEvent = (e) => {
+      this.record(e.replica, e.type, e.message);
+      this.store((store) => store.podEvent(e.replica, this.podInfo.get(e.replica)?.rollout, e.type, e.message, e.at));
+    };
     this.chaos = new LocalChaos({
       timeScale: this.timeScale,
       pods: () => this.pods(),
@@ -166,7 +178,23 @@ export class LocalPlatform implements Platform {
   }
 
   private record(source: string, reason: string, message: string): void {
-    this.events.push({ at: new Date().toISOString(), source, reason, message });
+    const e = { at: new Date().toISOString(), source, reason, message };
+    this.events.push(e);
+    this.store((store) => store.event(e));
+  }
+
+  private storeFailed = false;
+
+  /** Writes to the state store; a failing write (disk full) is said once and does not stop the platform. */
+  private store(write: (store: RolloutStateStore) => void): void {
+    const store = this.options.stateStore;
+    if (store === undefined) return;
+    try {
+      write(store);
+    } catch (err) {
+      if (!this.storeFailed) this.log(`cannot save state to ${store.file}: ${(err as Error).message} (a restart would not resume from here)`);
+      this.storeFailed = true;
+    }
   }
 
   private log(line: string): void {
@@ -218,12 +246,16 @@ export class LocalPlatform implements Platform {
 
   private async applyRollout(spec: Rollout): Promise<void> {
     const name = spec.metadata.name;
+    const sha = manifestSha256(spec);
     const existing = this.rollouts.get(name);
     if (existing) {
+      // An unchanged document applied again changes nothing (kubectl apply's "unchanged"): a set-image since stays.
+      if (existing.manifestSha256 === sha) return;
+      existing.manifestSha256 = sha;
       await existing.controller.update(spec);
       return;
     }
-    const entry: RolloutEntry = { sets: new Map(), controller: undefined as unknown as RolloutController };
+    const entry: RolloutEntry = { sets: new Map(), manifestSha256: sha, controller: undefined as unknown as RolloutController };
     const analysis: AnalysisLauncher = { start: (request) => this.startAnalysis(request) };
     entry.controller = new RolloutController(spec, { workloads: this.workloadsFor(entry), analysis, timeScale: this.timeScale });
     entry.controller.on('event', (e: { reason: string; message: string }) => {
@@ -238,7 +270,21 @@ export class LocalPlatform implements Platform {
     for (const s of unrouted) {
       if (s !== undefined && !this.services.has(s)) throw new Error(`rollout ${name} names Service "${s}", which is not among the applied manifests (known: ${[...this.services.keys()].join(', ') || 'none'})`);
     }
-    await entry.controller.start();
+    const saved = this.options.stateStore?.load(name);
+    entry.controller.on('change', () => this.store((store) => store.save(entry.manifestSha256, entry.controller.snapshot())));
+    if (saved === undefined) {
+      await entry.controller.start();
+      return;
+    }
+    // Until the changed manifest is applied, the saved state is of the old one.
+    entry.manifestSha256 = saved.manifestSha256;
+    await entry.controller.resume(saved.snapshot);
+    entry.manifestSha256 = sha;
+    if (saved.manifestSha256 !== sha) {
+      // Changed while cutover was stopped: applied like any changed manifest.
+      this.log(`rollout ${name}: the manifest changed since the saved state; applying it as an update`);
+      await entry.controller.update(spec);
+    }
   }
 
   // ---- what the controller asks of the platform ------------------------------

@@ -2,16 +2,15 @@
 // --platform docker`, rollout commands from another terminal, Ctrl-C, and
 // nothing left in Docker. Skipped where no daemon runs, except in CI.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../../../services/common/testing.ts';
+import { BIN, startUp } from '../../../cli/test/up-process.ts';
 import { DockerEngine } from '../engine.ts';
 import { LABEL_OWNER_PID } from '../runtime.ts';
 
-const BIN = fileURLToPath(new URL('../../../../bin/cutover.mjs', import.meta.url));
 const engine = new DockerEngine();
 const available = await engine.version().then(
   async () => (await engine.imageExists('argoproj/rollouts-demo:blue')) && engine.imageExists('argoproj/rollouts-demo:green'),
@@ -23,7 +22,7 @@ const cwd = tempDataDir('cli-docker');
 const env = { ...process.env, NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace(/--import[= ]tsx\b/g, '').trim() };
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 90_000 });
 
-let up: ReturnType<typeof spawn> | undefined;
+let up: ChildProcess | undefined;
 after(async () => {
   if (up?.exitCode === null) up.kill('SIGKILL');
   await engine.close();
@@ -56,14 +55,11 @@ metadata: {name: demo-preview}
 spec: {selector: {app: demo}, ports: [{port: 80}]}
 `,
   );
-  up = spawn(process.execPath, [BIN, 'up', 'demo.yaml', '--platform', 'docker', '--quiet'], { cwd, env: { ...env, CUTOVER_TIME_SCALE: '0.05' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  up.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  up.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const state = path.join(cwd, '.cutover', 'control.json');
-  for (let i = 0; i < 600 && !fs.existsSync(state) && up.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(fs.existsSync(state), `up did not start:\n${output}`);
-  assert.match(output, /on the docker platform/);
+  const started = await startUp(cwd, ['demo.yaml', '--platform', 'docker', '--quiet'], { ...env, CUTOVER_TIME_SCALE: '0.05' });
+  up = started.child;
+  const output = started.output;
+  assert.equal(up.exitCode, null, `up did not start:\n${output()}`);
+  assert.match(output(), /on the docker platform/);
   const containers = () => engine.containers(`${LABEL_OWNER_PID}=${up?.pid}`);
   assert.deepEqual((await containers()).map((c) => c.image), ['argoproj/rollouts-demo:blue']);
 
@@ -76,9 +72,9 @@ spec: {selector: {app: demo}, ports: [{port: 80}]}
   assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
 
   up.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => up?.once('exit', (c) => r(c)));
-  assert.equal(code, 0, output);
-  assert.match(output, /stopped; nothing left running \(containers and network removed\)/);
+  const code = await started.exited;
+  assert.equal(code, 0, output());
+  assert.match(output(), /stopped; nothing left running \(containers and network removed\)/);
   assert.deepEqual(await containers(), []);
   assert.deepEqual(await engine.networks(`${LABEL_OWNER_PID}=${up.pid}`), []);
 });

@@ -1,0 +1,35 @@
+// `cutover up` started as a person starts it, for the CLI tests: a child
+// process whose output is kept, ready once its control API listens.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../../bin/cutover.mjs', import.meta.url));
+
+export interface UpProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `cutover up ...` in cwd and waits (up to 60 s) until its control API is written, or it exits. */
+export async function startUp(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<UpProcess> {
+  const child = spawn(process.execPath, [BIN, 'up', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const file = path.join(cwd, '.cutover', 'control.json');
+  const listening = () => {
+    try {
+      const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { url: string; pid: number };
+      return state.pid === child.pid && state.url !== '';
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 600 && !listening() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+  return { child, output: () => output, exited };
+}
