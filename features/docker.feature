@@ -45,4 +45,8 @@ Feature: The docker platform: the images that ship, as containers
   @prd=blue-green-system-tasks/task-2-1-docker-integration/write-integration-tests-with-test-containers-4680
   @prd=blue-green-system-tasks/task-2-1-docker-integration/implement-port-management-and-conflict-detection-24d1
   Scenario: The docker runtime's integration tests run against the real daemon and image, a port conflict among them
-    Then the unit tests in "support/platform/docker/test" all pass, at least 7 of them
+    Then the unit tests in "support/platform/docker/test" all pass, at least 8 of them
+
+  @prd=blue-green-system-tasks/task-2-1-docker-integration/handle-docker-daemon-failures-gracefully-c60f
+  Scenario: The daemon going away mid-rollout stops cutover up within seconds with a clear error; the next run removes what was left and resumes the rollout
+    Then the tests in "support/platform/docker/test" named like "^the daemon stopping mid-rollout" pass, at least 1 of them

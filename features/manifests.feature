@@ -20,7 +20,8 @@ Feature: The manifests teams apply are reviewed before they are applied
       | what   | paths                 |
       | canary | k8s/canary, k8s/analysis |
 
-    Examples: The examples and the hardened variants
+    @prd=blue-green-system-tasks/task-1-3-configuration-management/create-sample-configuration-files-3d89
+    Examples: The sample manifests (Argo's examples) and the hardened variants
       | what                | paths                          |
       | Argo example        | k8s/examples                   |
       | rate-limited        | k8s/security                   |

@@ -151,18 +151,20 @@ async function up(args: Parsed): Promise<number> {
       console.log(`resuming rollout ${r.name} from ${STATE_DB} (saved ${r.snapshot.savedAt}): ${st.phase}${st.message ? ` (${st.message})` : ''}, revision ${current?.number ?? '?'} ${current?.image ?? ''}`);
     }
   }
+  const runtime = kind === 'docker' ? new DockerRuntime({ log: say }) : undefined;
   const platform = new LocalPlatform({
     catalog: loadCatalog(),
     timeScale: timeScaleFromEnv(),
     log: say,
     dataDir: path.resolve(DATA_DIR),
     stateStore: store,
-    ...(kind === 'docker' ? { runtime: new DockerRuntime({ log: say }) } : {}),
+    ...(runtime ? { runtime } : {}),
   });
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
   let watch: ManifestWatch | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
+  let daemonLost = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -173,12 +175,22 @@ async function up(args: Parsed): Promise<number> {
     await platform.close();
     store.close();
     fs.rmSync(STATE_FILE, { force: true });
-    console.log(`stopped; nothing left running${platform.kind === 'docker' ? ' (containers and network removed)' : ''}`);
+    console.log(
+      daemonLost
+        ? 'stopped; the containers and network on the unreachable daemon are left for the next `cutover up` to remove'
+        : `stopped; nothing left running${platform.kind === 'docker' ? ' (containers and network removed)' : ''}`,
+    );
     console.log(`rollout state kept in ${STATE_DB}, data in ${DATA_DIR}: \`cutover up\` here resumes from them (--fresh forgets the rollout state)`);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // Nothing can move while the daemon is gone: stop cleanly, state saved, rather than wait on it.
+  runtime?.onLost((err) => {
+    daemonLost = true;
+    console.error(`cutover up: ${err.message}; stopping. Containers it could not remove are removed by the next \`cutover up\`, which resumes the rollouts from ${STATE_DB} once the daemon answers again.`);
+    void stop(1);
+  });
   try {
     console.log(`applying ${files.join(', ')} on the ${platform.kind} platform (time scale ${platform.timeScale})`);
     await platform.applyFiles(files);

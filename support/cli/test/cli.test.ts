@@ -7,11 +7,11 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../../services/common/testing.ts';
-import { BIN, startUp } from './up-process.ts';
+import { BIN, cliEnv, startUp } from './up-process.ts';
 
 const K8S = fileURLToPath(new URL('../../../k8s/', import.meta.url));
 const cwd = tempDataDir('cli');
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 90_000 });
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, env: cliEnv(), encoding: 'utf8', timeout: 90_000 });
 
 const MANIFEST = `
 apiVersion: argoproj.io/v1alpha1
@@ -41,7 +41,7 @@ after(() => {
 
 test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing running', async () => {
   fs.writeFileSync(path.join(cwd, 'demo.yaml'), MANIFEST);
-  const started = await startUp(cwd, ['demo.yaml', '--quiet'], { ...process.env, CUTOVER_TIME_SCALE: '0.05' });
+  const started = await startUp(cwd, ['demo.yaml', '--quiet'], cliEnv({ CUTOVER_TIME_SCALE: '0.05' }));
   up = started.child;
   const state = path.join(cwd, '.cutover', 'control.json');
   assert.equal(up.exitCode, null, `up did not start:\n${started.output()}`);

@@ -12,10 +12,10 @@ import { tempDataDir } from '../../../services/common/testing.ts';
 import type { RolloutStatus } from '../../rollout/controller.ts';
 import { RolloutStateStore } from '../../rollout/state-store.ts';
 import type { PlatformView } from '../control.ts';
-import { BIN, startUp, type UpProcess } from './up-process.ts';
+import { BIN, cliEnv, startUp, type UpProcess } from './up-process.ts';
 
 const cwd = tempDataDir('cli-resume');
-const env = { ...process.env, CUTOVER_TIME_SCALE: '0.05' };
+const env = cliEnv({ CUTOVER_TIME_SCALE: '0.05' });
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 90_000 });
 
 const manifest = (image: string, replicas: string | number = 1) => `apiVersion: argoproj.io/v1alpha1
@@ -93,7 +93,11 @@ test('a crashed cutover up resumes its canary at the same step and weight with t
   await first.exited;
   const store = new RolloutStateStore(path.join(cwd, '.cutover', 'state.db'));
   const saved = store.rollouts();
+  const pods = store.pods().filter((p) => p.rollout === 'links');
   store.close();
+  // Every pod's lifecycle is in the database: the two serving at the crash were last seen ready.
+  assert.ok(pods.length >= 2, JSON.stringify(pods));
+  assert.equal(pods.filter((p) => p.state === 'ready').length, 2, JSON.stringify(pods));
   assert.deepEqual(saved.map((r) => [r.name, r.snapshot.state.currentStepIndex, r.snapshot.state.canaryWeight]), [['links', 3, 75]]);
 
   const second = await up();

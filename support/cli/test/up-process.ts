@@ -7,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../../bin/cutover.mjs', import.meta.url));
 
+/**
+ * The environment for a spawned `cutover`: bin/cutover.mjs loads TypeScript
+ * itself, and an inherited `--import tsx` (cucumber-js sets it) would be
+ * resolved from the test's temporary cwd, where there is no tsx.
+ */
+export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace(/--import[= ]tsx\b/g, '').trim(), ...extra };
+}
+
 export interface UpProcess {
   child: ChildProcess;
   output: () => string;
@@ -15,7 +24,7 @@ export interface UpProcess {
 }
 
 /** Starts `cutover up ...` in cwd and waits (up to 60 s) until its control API is written, or it exits. */
-export async function startUp(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<UpProcess> {
+export async function startUp(cwd: string, args: string[], env: NodeJS.ProcessEnv = cliEnv()): Promise<UpProcess> {
   const child = spawn(process.execPath, [BIN, 'up', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));

@@ -70,7 +70,7 @@ export class DockerEngine {
     this.agent = new Agent({ connect: { socketPath: socket } });
   }
 
-  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, options: { timeoutMs?: number; ok?: number[] } = {}): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, options: { timeoutMs?: number; ok?: number[]; text?: boolean } = {}): Promise<T> {
     const timeout = options.timeoutMs ?? this.timeoutMs;
     let res;
     try {
@@ -98,12 +98,19 @@ export class DockerEngine {
       }
       throw new DockerEngineError(`Docker ${method} ${path}: HTTP ${res.statusCode}: ${message.trim()}`, res.statusCode);
     }
+    if (options.text) return text as T;
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   /** The daemon's version; fails with how to start it when it is not running. */
   async version(): Promise<{ Version: string; ApiVersion: string }> {
     return this.call('GET', '/version', undefined, { timeoutMs: 5_000 });
+  }
+
+  /** The daemon's liveness check (GET /_ping), bounded by its own short timeout. */
+  async ping(timeoutMs = 2_000): Promise<void> {
+    // It answers "OK" as text/plain.
+    await this.call('GET', '/_ping', undefined, { timeoutMs, text: true });
   }
 
   async imageExists(image: string): Promise<boolean> {

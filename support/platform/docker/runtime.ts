@@ -42,6 +42,8 @@ export interface DockerRuntimeOptions {
   engine?: DockerEngine;
   /** Progress lines (leftovers removed, network created). */
   log?: (line: string) => void;
+  /** How often the daemon is pinged once in use (default 1 s); two missed pings in a row and it is lost. */
+  pingIntervalMs?: number;
 }
 
 export class DockerRuntime implements ReplicaRuntime {
@@ -54,9 +56,45 @@ export class DockerRuntime implements ReplicaRuntime {
   private readonly runsPerPod = new Map<string, number>();
   private readonly live = new Set<string>();
   private closed = false;
+  private lostListeners: ((err: Error) => void)[] = [];
+  private lost: Error | undefined;
+  private watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DockerRuntimeOptions = {}) {
     this.engine = options.engine ?? new DockerEngine();
+  }
+
+  /**
+   * Told once when the daemon stops answering mid-run (two pings missed in a
+   * row): the caller stops cleanly instead of waiting on calls that cannot
+   * succeed. Containers it could not remove are removed by the next run.
+   */
+  onLost(listener: (err: Error) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  private watchDaemon(): void {
+    if (this.watch !== undefined || this.closed) return;
+    const interval = this.options.pingIntervalMs ?? 1000;
+    let missed = 0;
+    let pinging = false;
+    this.watch = setInterval(() => {
+      if (pinging || this.lost !== undefined) return;
+      pinging = true;
+      this.engine
+        .ping(Math.max(500, interval * 2))
+        .then(
+          () => (missed = 0),
+          (err: Error) => {
+            if (++missed < 2 || this.closed) return;
+            this.lost = new Error(`the Docker daemon stopped answering at ${new Date().toISOString().slice(11, 19)}: ${err.message}`);
+            clearInterval(this.watch);
+            for (const l of this.lostListeners) l(this.lost);
+          },
+        )
+        .finally(() => (pinging = false));
+    }, interval);
+    this.watch.unref();
   }
 
   private get labels(): Record<string, string> {
@@ -82,6 +120,7 @@ export class DockerRuntime implements ReplicaRuntime {
       const name = `cutover-${this.runId}`;
       await this.engine.createNetwork(name, this.labels);
       this.options.log?.(`docker: network ${name}`);
+      this.watchDaemon();
       return name;
     })();
     this.network.catch(() => (this.network = undefined));
@@ -105,6 +144,7 @@ export class DockerRuntime implements ReplicaRuntime {
 
   async start(spec: ReplicaSpec, port: number, output: (stream: string, chunk: Buffer) => void): Promise<ReplicaRun> {
     if (this.closed) throw new Error('the docker platform has been shut down');
+    if (this.lost) throw this.lost;
     const network = await this.ready();
     const image = spec.runnable.image;
     const config = await this.imageConfig(image);
@@ -179,8 +219,10 @@ export class DockerRuntime implements ReplicaRuntime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const id of this.live) await this.engine.remove(id).catch(() => undefined);
-    if (this.network !== undefined) {
+    clearInterval(this.watch);
+    // A lost daemon cannot remove anything (each call would wait its timeout): the next run removes what is left.
+    if (this.lost === undefined) for (const id of this.live) await this.engine.remove(id).catch(() => undefined);
+    if (this.network !== undefined && this.lost === undefined) {
       const name = await this.network.catch(() => undefined);
       if (name !== undefined) await this.engine.removeNetwork(name).catch(() => undefined);
     }

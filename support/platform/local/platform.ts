@@ -79,6 +79,8 @@ export interface PlatformRuntime extends ReplicaRuntime {
   prepare(): Promise<void>;
   runnable(image: string): Runnable;
   close(): Promise<void>;
+  /** Told once when the runtime stops answering for good (the Docker daemon gone mid-run). */
+  onLost?(listener: (err: Error) => void): void;
 }
 
 export interface PlatformEvent {
@@ -131,6 +133,8 @@ export class LocalPlatform implements Platform {
   private readonly dataDir: string;
   private readonly ownsDataDir: boolean;
   private closed = false;
+  /** Why the runtime can no longer run pods: nothing more is applied. */
+  private lost: Error | undefined;
   readonly ignored: Ignored[] = [];
 
   constructor(private readonly options: LocalPlatformOptions = {}) {
@@ -172,6 +176,11 @@ export class LocalPlatform implements Platform {
     });
     registerPodMetrics(this.registry, {
       pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, usage: p.usage, restarts: p.restarts })),
+    });
+    options.runtime?.onLost?.((err) => {
+      this.lost = err;
+      this.record(`runtime/${this.kind}`, 'RuntimeLost', err.message);
+      this.log(`${this.kind}: ${err.message}`);
     });
     const swept = sweepLeftovers();
     if (swept.length > 0) this.log(`stopped ${swept.length} process(es) left running by an earlier run that was killed: ${swept.join(', ')}`);
@@ -218,6 +227,7 @@ export class LocalPlatform implements Platform {
   /** Templates first, then Services, then Rollouts (which need both). */
   async apply(documents: LoadedDocument<unknown>[]): Promise<void> {
     if (this.closed) throw new Error(`the ${this.kind} platform has been shut down`);
+    if (this.lost) throw new Error(`the ${this.kind} platform cannot apply anything more: ${this.lost.message}`);
     await this.options.runtime?.prepare();
     const of = <T>(kind: string) => documents.filter((d) => d.kind === kind).map((d) => d.spec as T);
     for (const t of of<AnalysisTemplate>('AnalysisTemplate')) this.templates.set(t.metadata.name, t);

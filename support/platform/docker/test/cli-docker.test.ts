@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { tempDataDir } from '../../../../services/common/testing.ts';
-import { BIN, startUp } from '../../../cli/test/up-process.ts';
+import { BIN, cliEnv, startUp } from '../../../cli/test/up-process.ts';
 import { DockerEngine } from '../engine.ts';
 import { LABEL_OWNER_PID } from '../runtime.ts';
 
@@ -18,8 +18,7 @@ const available = await engine.version().then(
 );
 const skip = available ? false : process.env.CI ? false : 'no Docker daemon with the demo images here (start dockerd and run npm run images)';
 const cwd = tempDataDir('cli-docker');
-// bin/cutover.mjs loads TypeScript itself; an inherited `--import tsx` (set when these tests run under cucumber-js) would be resolved from cwd, where there is no tsx.
-const env = { ...process.env, NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace(/--import[= ]tsx\b/g, '').trim() };
+const env = cliEnv();
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 90_000 });
 
 let up: ChildProcess | undefined;

@@ -1,0 +1,64 @@
+@epic:platforms @feature:control-plane
+Feature: The control plane of cutover up: a state machine whose state survives restarts
+  The blue-green system PRD plans a deployment state machine persisted in
+  SQLite, configuration reloaded without a restart, and a CLI over a REST API.
+  In cutover that is the rollout controller (support/rollout/controller.ts,
+  Argo Rollouts' state machine), its state store (support/rollout/state-store.ts,
+  .cutover/state.db: each rollout's state, the pods' lifecycle and the events,
+  in WAL mode with migrations) and `cutover up` with its control API. Each
+  scenario runs the tests that prove an item: real processes, real HTTP, a
+  real SQLite file, a real crash (SIGKILL).
+
+  Rule: The rollout state is kept in SQLite (PRD task 1.2)
+
+    @prd=blue-green-system-tasks/task-1-2-sqlite-database-layer/implement-sqlite-database-connection-and-management-97dc
+    @prd=blue-green-system-tasks/task-1-2-sqlite-database-layer/create-database-schema-with-all-required-d1c9
+    @prd=blue-green-system-tasks/task-1-2-sqlite-database-layer/create-data-access-layer-dao-for-cebf
+    @prd=blue-green-system-tasks/task-1-2-sqlite-database-layer/add-database-connection-pooling-and-wal-725b
+    @prd=blue-green-system-tasks/task-1-2-sqlite-database-layer/write-unit-tests-for-database-operations-1292
+    Scenario: The state store saves and reads back rollouts, pods and events, in WAL mode, and refuses damaged state with the file, rollout and field
+      Then the tests in "support/rollout/test" named like "^(a snapshot is saved|a damaged or foreign snapshot|pods keep their last state)" pass, at least 3 of them
+
+    @prd=blue-green-system-tasks/task-1-2-sqlite-database-layer/implement-database-migrations-system-ea7b
+    Scenario: Migrations are applied once, additively, so an older and a newer version share one database
+      Then the tests in "services/common/test" named like "^(WAL mode, migrations applied once|an old and a new version share one database|migrationsApplied)" pass, at least 3 of them
+
+  Rule: The deployment state machine (PRD task 5.1)
+
+    @prd=blue-green-system-tasks/task-5-1-state-machine-core/implement-deployment-state-machine-ffc0
+    @prd=blue-green-system-tasks/task-5-1-state-machine-core/create-state-transition-logic-f42c
+    @prd=blue-green-system-tasks/task-5-1-state-machine-core/create-deployment-rollback-logic-95af
+    @prd=blue-green-system-tasks/task-5-1-state-machine-core/write-state-machine-tests-cc12
+    Scenario: Every transition of the rollout state machine is tested: steps, pauses, analysis, abort, retry, undo, fast rollback, deadlines
+      Then the unit tests in "support/rollout/test" all pass, at least 29 of them
+
+    @prd=blue-green-system-tasks/task-5-1-state-machine-core/add-state-persistence-and-recovery-4d01
+    Scenario: A rollout saved mid-update is picked up where it was: step, weight, active and preview, what is left of a timed pause
+      Then the tests in "support/rollout/test" named like "^(a canary saved at its second pause|a timed pause resumes|blue-green saved at its pause|an aborted update and a healthy rollout resume|a snapshot names its rollout)" pass, at least 5 of them
+
+  Rule: cutover up survives crashes and applies saved manifest changes (PRD tasks 1.3, 2.2, 5.1, 7.2)
+
+    @prd=blue-green-system-tasks/task-7-2-system-integration-testing/test-system-restart-and-recovery-809f
+    @prd=blue-green-system-tasks/task-7-2-system-integration-testing/validate-failure-recovery-mechanisms-4a7f
+    @prd=blue-green-system-tasks/task-2-2-container-state-management/implement-container-state-tracking-in-database-1700
+    @prd=blue-green-system-tasks/task-1-3-configuration-management/implement-file-system-watcher-for-config-872c
+    @prd=blue-green-system-tasks/task-1-3-configuration-management/add-configuration-reload-without-restart-c526
+    @prd=blue-green-system-tasks/task-1-3-configuration-management/handle-configuration-errors-gracefully-aa5e
+    @prd=blue-green-system-tasks/task-7-2-system-integration-testing/test-configuration-reload-scenarios-ee8c
+    @prd=blue-green-system-tasks/task-5-1-state-machine-core/add-deployment-locking-mechanisms-e1a2
+    Scenario: A crashed cutover up resumes its canary with the data stored before; a saved manifest is applied live, a broken one refused; one cutover up per directory
+      Then the tests in "support/cli/test" named like "^a crashed cutover up resumes its canary" pass, at least 1 of them
+
+  Rule: Configuration files and the CLI (PRD tasks 1.3 and 6.2)
+
+    @prd=blue-green-system-tasks/task-1-3-configuration-management/implement-yaml-configuration-parsing-3164
+    @prd=blue-green-system-tasks/task-1-3-configuration-management/create-configuration-validation-logic-28a9
+    @prd=blue-green-system-tasks/task-6-2-cli-interface/add-cli-configuration-file-support-a8e6
+    Scenario: Manifests and cutover.config.yaml are parsed with Argo's defaults and refused with file, line and field when wrong
+      Then the tests in "support/manifests/test, support/platform/local/test" named like "^(Argo's published canary example loads|blue-green defaults|user entries from cutover.config.yaml|a bad config names the file, line and field)" pass, at least 4 of them
+
+    @prd=blue-green-system-tasks/task-6-2-cli-interface/implement-all-cli-commands-e402
+    @prd=blue-green-system-tasks/task-6-2-cli-interface/implement-cli-command-validation-9a2d
+    @prd=blue-green-system-tasks/task-6-2-cli-interface/write-cli-tests-1297
+    Scenario: The CLI as a person uses it: up, set-image, status --watch, promote, abort refused, an unknown action refused, lint
+      Then the tests in "support/cli/test" named like "^(up, set-image, status, promote|lint: valid files pass)" pass, at least 2 of them
