@@ -41,7 +41,7 @@ function profile(name, { platform, timeScale, paths }) {
     ...(paths ? { paths } : {}),
     // Scaffolded PRD skeletons (`cutover prd scaffold`) have no steps yet: they must not pass as empty scenarios.
     // @docker scenarios look at Docker itself: they run on the docker profile only;
-    // @local-only ones need what only the local platform has (external hosts on loopback).
+    // @local-only ones would need what only the local platform has (none does today).
     tags: platform === 'docker' ? 'not @wip and not @local-only' : 'not @wip and not @docker',
     import: ['support/world/*.ts', 'steps/**/*.ts'],
     worldParameters: { profile: name, platform, timeScale },

@@ -23,14 +23,21 @@ Feature: Chaos: faults injected into the running services, and what users see
     And the traffic met "http_req_failed: rate<0.01"
     And every short link created during the scenario still resolves
 
-  # External hosts (a Redis on this machine's loopback) are reached from processes, not from containers yet.
-  @local-only
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-network-partitions-aea8
   Scenario: TinyURL is cut off from its Redis cache: redirects stay right, from SQLite, and the cache comes back
     Given a Redis server is running as the external host "redis"
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1", with the environment:
       | REDIS_URL | redis://redis:6379 |
-    And 100 requests per second are sent to "tinyurl" for the whole scenario
+    # The pods really read through Redis (on docker, through the socket mounted into the container).
+    When I send POST "/shorten" to "tinyurl" with:
+      """
+      {"url": "http://127.0.0.1/cutover-docs/before-the-partition"}
+      """
+    And I remember the response field "code" as "code"
+    And I send GET "/{code}" to "tinyurl"
+    Then the response status is 302
+    And the Redis "redis" caches the short link "{code}" for "http://127.0.0.1/cutover-docs/before-the-partition"
+    Given 100 requests per second are sent to "tinyurl" for the whole scenario
     And short links are created in "tinyurl" at 20 requests per second for the whole scenario
     And the steady state of "tinyurl" holds:
       | http_req_failed: rate<0.01   |

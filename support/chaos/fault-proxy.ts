@@ -10,6 +10,7 @@
 // "to" is what the pod sends, "from" what it receives. In front of a pod
 // (podSide "server") the client's bytes are "from"; in front of a dependency
 // the pod calls (podSide "client") the pod's bytes are "to".
+import fs from 'node:fs';
 import net from 'node:net';
 
 export type FaultDirection = 'to' | 'from' | 'both';
@@ -162,6 +163,8 @@ export class FaultProxy {
   private readonly waiting: (() => void)[] = [];
   private readonly random: () => number;
   port = 0;
+  /** The Unix socket it listens on instead of a port, when given one. */
+  socketPath: string | undefined;
 
   constructor(private readonly options: FaultProxyOptions) {
     this.random = options.random ?? Math.random;
@@ -180,6 +183,21 @@ export class FaultProxy {
     });
     this.port = (this.server.address() as net.AddressInfo).port;
     return this.port;
+  }
+
+  /**
+   * Listens on a Unix socket instead (a container reaches it through a bind
+   * mount, without any network address); anyone may connect, since the
+   * container's user is not this process's.
+   */
+  async listenOnSocket(socketPath: string): Promise<void> {
+    fs.rmSync(socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(socketPath, () => resolve());
+    });
+    fs.chmodSync(socketPath, 0o666);
+    this.socketPath = socketPath;
   }
 
   /** Sets a fault under an id (the experiment's name); several experiments add up. */

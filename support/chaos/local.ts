@@ -14,7 +14,9 @@
 //   pod's cgroup, their memory does not count towards the pod's limit.
 // Every injection is reverted at its duration and, always, at teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseDuration } from '../manifests/duration.ts';
 import { killOnExit, type Replica } from '../platform/local/supervisor.ts';
 import { FaultProxy, type NetworkFault } from './fault-proxy.ts';
@@ -29,6 +31,23 @@ export interface LocalChaosHost {
   reroute(pod: string): Promise<void>;
   record(source: string, reason: string, message: string): void;
   log(line: string): void;
+  /**
+   * How pods reach externals: 'loopback' (processes: a URL pointed at the
+   * proxy's port) or 'unix-socket' (containers, which do not share this
+   * machine's loopback: the proxy listens on a Unix socket in a folder
+   * mounted into the container, and a redis:// URL becomes that socket's path).
+   */
+  externalsVia?: 'loopback' | 'unix-socket';
+}
+
+/** Where a container finds the sockets of its externals. */
+export const CONTAINER_EXTERNALS_DIR = '/run/cutover-externals';
+
+/** What a pod starts with to reach the externals its environment names. */
+export interface PodExternals {
+  env: Record<string, string>;
+  /** Host folders to mount into a container (unix-socket mode). */
+  mounts: { host: string; container: string }[];
 }
 
 /** The host a URL in the environment names (redis://redis:6379/0 → redis), if the value is a URL. */
@@ -46,6 +65,14 @@ function pointAt(value: string, port: number): string {
   url.hostname = '127.0.0.1';
   url.port = String(port);
   return url.toString();
+}
+
+/** A redis:// URL as the path of a Unix socket (ioredis takes "/path?db=N"); other schemes cannot name one. */
+function pointAtSocket(value: string, socketPath: string, external: string): string {
+  const url = new URL(value);
+  if (url.protocol !== 'redis:') throw new Error(`external "${external}": a container reaches it through a Unix socket, which only a redis:// URL can name (got ${url.protocol}//…)`);
+  const db = url.pathname.replace(/^\//, '');
+  return `${socketPath}${db ? `?db=${db}` : ''}`;
 }
 
 /** netem's figures from a NetworkChaos spec. */
@@ -81,6 +108,7 @@ export class LocalChaos {
   /** pod → external name → proxy. */
   private readonly egress = new Map<string, Map<string, FaultProxy>>();
   private readonly active = new Set<ChaosInjection>();
+  private readonly socketDirs = new Map<string, string>();
 
   constructor(private readonly host: LocalChaosHost) {}
 
@@ -100,18 +128,38 @@ export class LocalChaos {
    * host goes through this pod's own egress proxy, so network chaos can act
    * on what this pod (and only this pod) sends and receives.
    */
-  async podEnv(pod: string, env: Record<string, string>): Promise<Record<string, string>> {
+  async podEnv(pod: string, env: Record<string, string>): Promise<PodExternals> {
     const out = { ...env };
+    const mounts: PodExternals['mounts'] = [];
     for (const [name, target] of this.externals) {
       const keys = Object.keys(out).filter((k) => urlHost(out[k] as string) === name);
       if (keys.length === 0) continue;
       const proxy = new FaultProxy({ name: `${pod} → ${name}`, target: () => target, podSide: 'client' });
-      await proxy.listen();
+      if (this.host.externalsVia === 'unix-socket') {
+        const dir = this.socketDir(pod);
+        await proxy.listenOnSocket(path.join(dir, `${name}.sock`));
+        if (mounts.length === 0) mounts.push({ host: dir, container: CONTAINER_EXTERNALS_DIR });
+        for (const k of keys) out[k] = pointAtSocket(out[k] as string, `${CONTAINER_EXTERNALS_DIR}/${name}.sock`, name);
+      } else {
+        await proxy.listen();
+        for (const k of keys) out[k] = pointAt(out[k] as string, proxy.port);
+      }
       if (!this.egress.has(pod)) this.egress.set(pod, new Map());
       this.egress.get(pod)?.set(name, proxy);
-      for (const k of keys) out[k] = pointAt(out[k] as string, proxy.port);
     }
-    return out;
+    return { env: out, mounts };
+  }
+
+  /** A short folder per pod for its externals' sockets (a socket path has at most 107 bytes). */
+  private socketDir(pod: string): string {
+    let dir = this.socketDirs.get(pod);
+    if (dir === undefined) {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-ext-'));
+      // The container's user walks into it to reach the sockets.
+      fs.chmodSync(dir, 0o755);
+      this.socketDirs.set(pod, dir);
+    }
+    return dir;
   }
 
   /** A pod is gone: its proxies close (its burners stop with their experiment). */
@@ -120,6 +168,9 @@ export class LocalChaos {
     this.ingress.delete(pod);
     for (const p of this.egress.get(pod)?.values() ?? []) await p.close();
     this.egress.delete(pod);
+    const dir = this.socketDirs.get(pod);
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    this.socketDirs.delete(pod);
   }
 
   /** Injects an experiment into the pods it selects; reverted at its duration (scaled) and at close. */
@@ -282,6 +333,6 @@ export class LocalChaos {
   /** Reverts everything still active and closes every proxy. */
   async close(): Promise<void> {
     for (const i of [...this.active].reverse()) await i.revert();
-    for (const pod of new Set([...this.ingress.keys(), ...this.egress.keys()])) await this.release(pod);
+    for (const pod of new Set([...this.ingress.keys(), ...this.egress.keys(), ...this.socketDirs.keys()])) await this.release(pod);
   }
 }

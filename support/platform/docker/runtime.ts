@@ -151,7 +151,7 @@ export class DockerRuntime implements ReplicaRuntime {
     const containerPort = Number(config.env.PORT ?? config.exposedPorts[0]);
     if (!Number.isInteger(containerPort) || containerPort <= 0) throw new Error(`image ${image} says neither PORT in its environment nor an EXPOSEd port: cutover cannot tell where it listens`);
     const env: Record<string, string> = { ...spec.env };
-    const binds: { host: string; container: string }[] = [];
+    const binds: { host: string; container: string }[] = [...(spec.mounts ?? [])];
     if (env.DATA_DIR !== undefined) {
       // The rollout's folder is the pod's volume; the image's user must own it.
       const host = env.DATA_DIR;

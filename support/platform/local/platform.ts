@@ -159,6 +159,8 @@ export class LocalPlatform implements Platform {
       },
       record: (source, reason, message) => this.record(source, reason, message),
       log: (line) => this.log(line),
+      // Containers do not share this machine's loopback: they reach externals through mounted Unix sockets.
+      externalsVia: this.kind === 'local' ? 'loopback' : 'unix-socket',
     });
     this.supervisor.onLog = (l) => {
       const pod = this.podInfo.get(l.replica);
@@ -365,7 +367,9 @@ export class LocalPlatform implements Platform {
         Array.from({ length: missing }, async () => {
           const spec = this.replicaSpec(rollout, set.revision);
           // Dependencies named in the environment are reached through this pod's own fault proxies.
-          spec.env = await this.chaos.podEnv(spec.name, spec.env ?? {});
+          const externals = await this.chaos.podEnv(spec.name, spec.env ?? {});
+          spec.env = externals.env;
+          if (externals.mounts.length > 0) spec.mounts = [...(spec.mounts ?? []), ...externals.mounts];
           const replica = await this.supervisor.start(spec).catch(async (err: unknown) => {
             await this.chaos.release(spec.name);
             throw err;
@@ -518,10 +522,10 @@ export class LocalPlatform implements Platform {
    * under a host name, like an ExternalName Service: a URL in a pod's
    * environment naming that host is pointed at the address, through the
    * pod's own fault proxy (so NetworkChaos can name it in externalTargets).
+   * On docker the proxy is a Unix socket mounted into the container, so no
+   * container needs a route to this machine's loopback.
    */
   addExternal(name: string, address: string): void {
-    // Containers do not reach this machine's loopback, where externals and their fault proxies listen.
-    if (this.kind !== 'local') throw new Error(`external hosts ("${name}") are reached only on the local platform for now: on ${this.kind}, pods cannot reach ${address} on this machine's loopback`);
     this.chaos.addExternal(name, address);
     this.record(`external/${name}`, 'ExternalAdded', `pods reach ${name} at ${address}`);
   }

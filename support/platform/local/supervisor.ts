@@ -48,6 +48,8 @@ export interface ReplicaSpec {
   memoryLimitBytes?: number;
   /** How often memory is read against the limit (default 250 ms). */
   memoryCheckMs?: number;
+  /** Host folders a container sees at a path of its own (bind mounts); a process reaches the host path itself. */
+  mounts?: { host: string; container: string }[];
 }
 
 export type ReplicaState = 'starting' | 'ready' | 'unready' | 'terminating' | 'stopped' | 'crashed';
