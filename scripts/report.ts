@@ -1,6 +1,9 @@
-// `npm run report`: the Allure HTML report from reports/allure-results, with
-// the previous report's history carried over so trends build up run after
-// run, and an entry with the PRD coverage. Needs Java (allure-commandline is a Java program).
+// `npm run report`: the Allure HTML report from reports/allure-results and
+// the results of runs on other platforms beside it (reports/<name>/allure-results,
+// e.g. reports/docker: each scenario shows once per platform, the platform a
+// parameter), with the previous report's history carried over so trends build
+// up run after run, and an entry with the PRD coverage. Needs Java
+// (allure-commandline is a Java program).
 //   npm run report                 reports/allure-report/ (serve it over 127.0.0.1, or:)
 //   npm run report -- --single-file  one self-contained index.html
 import { spawnSync } from 'node:child_process';
@@ -36,7 +39,14 @@ if (fs.existsSync(prdDir)) {
 // Trends: Allure reads the last report's history from the results folder.
 const history = path.join(output, 'history');
 if (fs.existsSync(history)) fs.cpSync(history, path.join(results, 'history'), { recursive: true });
-const args = ['generate', results, '-o', output, '--clean', ...(process.argv.includes('--single-file') ? ['--single-file'] : [])];
+const others = fs.existsSync(reports)
+  ? fs
+      .readdirSync(reports, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(reports, d.name, 'allure-results')))
+      .map((d) => path.join(reports, d.name, 'allure-results'))
+  : [];
+for (const o of others) console.log(`with the results in ${o}`);
+const args = ['generate', results, ...others, '-o', output, '--clean', ...(process.argv.includes('--single-file') ? ['--single-file'] : [])];
 const r = spawnSync(path.join('node_modules', '.bin', 'allure'), args, { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 console.log(`report: ${path.join(output, 'index.html')}`);

@@ -40,7 +40,8 @@ Before(async function (this: CutoverWorld, { pickle }) {
     const item = prdIndex(defaultPrdDir()).get(id);
     await allure.link(item ? `${pathToFileURL(item.file).href}#L${item.line}` : `${pathToFileURL(defaultPrdDir()).href}/${id.split('/')[0]}.md`, item ? `${item.text} (${id})` : id, 'prd');
   }
-  await allure.parameter('platform', this.settings.platform, { excluded: true });
+  // Part of the test's identity: the same scenario on local and on docker are two results in one report, not retries.
+  await allure.parameter('platform', this.settings.platform);
   await allure.parameter('time scale', String(this.settings.timeScale), { excluded: true });
   await this.evidence.evidence('scenario context', { cutover: 'context', platform: this.settings.platform, timeScale: this.settings.timeScale });
 });
