@@ -60,5 +60,22 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     @prd=blue-green-system-tasks/task-6-2-cli-interface/implement-all-cli-commands-e402
     @prd=blue-green-system-tasks/task-6-2-cli-interface/implement-cli-command-validation-9a2d
     @prd=blue-green-system-tasks/task-6-2-cli-interface/write-cli-tests-1297
-    Scenario: The CLI as a person uses it: up, set-image, status --watch, promote, abort refused, an unknown action refused, lint
-      Then the tests in "support/cli/test" named like "^(up, set-image, status, promote|lint: valid files pass)" pass, at least 2 of them
+    @prd=blue-green-system-tasks/task-6-2-cli-interface/add-cli-output-formatting-tables-json-6e59
+    @prd=blue-green-system-tasks/task-6-2-cli-interface/create-cli-help-and-usage-information-8e71
+    @prd=blue-green-system-tasks/task-8-3-security-hardening/secure-configuration-file-handling-e1fd
+    Scenario: The CLI as a person uses it: up, set-image, status --watch and --json, promote, refusals, help, lint; its control file is its owner's only
+      Then the tests in "support/cli/test" named like "^(up, set-image, status, promote|help: every command|lint: valid files pass)" pass, at least 3 of them
+
+  Rule: The REST control API (PRD task 6.1)
+
+    @prd=blue-green-system-tasks/task-6-1-http-api-server/implement-rest-api-endpoints-e6d0
+    @prd=blue-green-system-tasks/task-6-1-http-api-server/add-api-request-validation-df04
+    @prd=blue-green-system-tasks/task-6-1-http-api-server/create-api-response-formatting-ac56
+    @prd=blue-green-system-tasks/task-6-1-http-api-server/implement-api-error-handling-381b
+    @prd=blue-green-system-tasks/task-6-1-http-api-server/add-api-authentication-if-needed-45f8
+    @prd=blue-green-system-tasks/task-6-1-http-api-server/create-api-documentation-d4ae
+    @prd=blue-green-system-tasks/task-6-1-http-api-server/write-api-integration-tests-9bdb
+    @prd=blue-green-system-tasks/task-8-3-security-hardening/implement-input-validation-and-sanitization-44bd
+    @prd=blue-green-system-tasks/task-8-3-security-hardening/add-security-headers-363b
+    Scenario: Every route is served and documented, only with the run's token; bad input is a 400 naming the field, a refused transition a 409 saying why
+      Then the tests in "support/cli/test" named like "^(nothing is served without the token|every answer is JSON|every route is served|bad input is a 400|the client sends the token|docs/control-api.md documents)" pass, at least 6 of them

@@ -1,7 +1,11 @@
 // The control API of `cutover up`: a small JSON API on 127.0.0.1 over a
 // running local platform, and the client the `cutover rollout` commands use.
-// `cutover up` writes where it listens to .cutover/control.json in its working
-// directory, so commands run beside it find it.
+// `cutover up` writes where it listens, and the token every request must
+// carry, to .cutover/control.json in its working directory (readable by its
+// owner only), so commands run beside it find it and nobody else on the
+// machine can drive it. Every route is in CONTROL_ROUTES (docs/control-api.md
+// is checked against it).
+import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +18,8 @@ export const STATE_FILE = path.join('.cutover', 'control.json');
 
 export interface ControlState {
   url: string;
+  /** Bearer token of this run's control API. */
+  token: string;
   pid: number;
   manifests: string[];
   startedAt: string;
@@ -36,6 +42,32 @@ export function platformView(platform: LocalPlatform): PlatformView {
     timeScale: platform.timeScale,
   };
 }
+
+/** Every route of the control API, for its documentation and its tests. */
+export const CONTROL_ROUTES: { method: 'GET' | 'POST'; path: string; does: string }[] = [
+  { method: 'GET', path: '/api/status', does: 'every rollout\'s status, the Services\' URLs, the routers\' stats, Prometheus\' URL and the time scale' },
+  { method: 'POST', path: '/api/apply', does: 'applies manifest files `{files: [paths]}` (as a saved change would be); 400 with file, line and field when one does not load' },
+  { method: 'GET', path: '/api/rollouts/{name}', does: 'one rollout\'s status' },
+  { method: 'GET', path: '/api/rollouts/{name}/events', does: 'its events, oldest first; `?since=<ISO time>` for the newer ones' },
+  { method: 'POST', path: '/api/rollouts/{name}/set-image', does: '`{image, container?}`: a new revision with that image (`kubectl argo rollouts set image`)' },
+  { method: 'POST', path: '/api/rollouts/{name}/promote', does: '`{full?: boolean}`: past the current pause or step; `full` skips every remaining step and analysis' },
+  { method: 'POST', path: '/api/rollouts/{name}/abort', does: 'traffic back to stable at once; the update\'s pods go after abortScaleDownDelaySeconds' },
+  { method: 'POST', path: '/api/rollouts/{name}/retry', does: 'runs an aborted update again from its first step' },
+  { method: 'POST', path: '/api/rollouts/{name}/pause', does: 'holds the rollout at its next step boundary until promoted' },
+  { method: 'POST', path: '/api/rollouts/{name}/undo', does: '`{toRevision?: integer}`: back to the previous revision, or the one given' },
+];
+
+/** An image reference: [registry/]repository[:tag][@sha256:digest]. */
+const IMAGE_REFERENCE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** Headers on every answer: JSON only, never cached, never framed or sniffed. */
+const SECURITY_HEADERS = {
+  'content-type': 'application/json',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+};
 
 class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -68,24 +100,57 @@ const str = (body: Record<string, unknown>, field: string, required = true): str
   return v;
 };
 
-/** Serves the control API; resolves with its URL. */
-export async function startControlServer(platform: LocalPlatform, options: { port?: number; apply?: (files: string[]) => Promise<void> } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+function imageField(body: Record<string, unknown>): string {
+  const image = str(body, 'image') as string;
+  if (image.length > 512 || !IMAGE_REFERENCE.test(image)) throw new ApiError(400, `"image": ${JSON.stringify(image.slice(0, 80))} is not an image reference such as cutover/tinyurl:v2`);
+  return image;
+}
+
+function revisionField(body: Record<string, unknown>): number | undefined {
+  const v = body.toRevision;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ApiError(400, `"toRevision": expected a revision number (an integer from 1), got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function booleanField(body: Record<string, unknown>, field: string): boolean {
+  const v = body[field];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new ApiError(400, `"${field}": expected true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function authorized(req: http.IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** Serves the control API; resolves with its URL. With a token, every request must carry it (`Authorization: Bearer <token>`). */
+export async function startControlServer(platform: LocalPlatform, options: { port?: number; token?: string; apply?: (files: string[]) => Promise<void> } = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const parts = url.pathname.split('/').filter(Boolean);
       const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+        // A body left unread (over the limit) would be taken for the next request on this connection.
+        res.writeHead(status, status === 413 ? { ...SECURITY_HEADERS, connection: 'close' } : SECURITY_HEADERS);
         res.end(JSON.stringify(body));
       };
       try {
+        if (!authorized(req, options.token)) throw new ApiError(401, 'the control API takes "Authorization: Bearer <token>", the token of .cutover/control.json beside the running `cutover up`');
         if (req.method === 'GET' && url.pathname === '/api/status') return send(200, platformView(platform));
         if (req.method === 'POST' && url.pathname === '/api/apply') {
           const body = await readJson(req);
           const files = body.files;
           if (!Array.isArray(files) || files.some((f) => typeof f !== 'string')) throw new ApiError(400, 'expected "files": a list of manifest paths');
           if (options.apply === undefined) throw new ApiError(404, 'apply is not available');
-          await options.apply(files as string[]);
+          try {
+            await options.apply(files as string[]);
+          } catch (err) {
+            throw new ApiError(400, (err as Error).message);
+          }
           return send(200, platformView(platform));
         }
         if (parts[0] === 'api' && parts[1] === 'rollouts' && parts[2] !== undefined) {
@@ -104,12 +169,12 @@ export async function startControlServer(platform: LocalPlatform, options: { por
           if (req.method === 'POST') {
             const body = await readJson(req);
             try {
-              if (action === 'set-image') await rollout.setImage(str(body, 'image') as string, str(body, 'container', false));
-              else if (action === 'promote') rollout.promote(body.full === true);
+              if (action === 'set-image') await rollout.setImage(imageField(body), str(body, 'container', false));
+              else if (action === 'promote') rollout.promote(booleanField(body, 'full'));
               else if (action === 'abort') await rollout.abort();
               else if (action === 'retry') await rollout.retry();
               else if (action === 'pause') rollout.pause();
-              else if (action === 'undo') await rollout.undo(typeof body.toRevision === 'number' ? body.toRevision : undefined);
+              else if (action === 'undo') await rollout.undo(revisionField(body));
               else throw new ApiError(404, `unknown action "${action}": set-image, promote, abort, retry, pause or undo`);
             } catch (err) {
               if (err instanceof ApiError) throw err;
@@ -160,7 +225,8 @@ export function claimDirectory(cwd = process.cwd()): ControlState | undefined {
   let stale: ControlState | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, JSON.stringify({ url: '', pid: process.pid, manifests: [], startedAt: new Date().toISOString() }), { flag: 'wx' });
+      // Owner only: it will hold the control API's token.
+      fs.writeFileSync(file, JSON.stringify({ url: '', token: '', pid: process.pid, manifests: [], startedAt: new Date().toISOString() }), { flag: 'wx', mode: 0o600 });
       return stale;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -180,10 +246,10 @@ export function claimDirectory(cwd = process.cwd()): ControlState | undefined {
   throw new Error(`cannot take ${file}: another \`cutover up\` is starting in this directory`);
 }
 
-/** Where the control API of a running `cutover up` is: --control, CUTOVER_CONTROL_URL, or .cutover/control.json. */
-export function findControlUrl(explicit?: string, cwd = process.cwd()): string {
-  if (explicit) return explicit;
-  if (process.env.CUTOVER_CONTROL_URL) return process.env.CUTOVER_CONTROL_URL;
+/** Where the control API of a running `cutover up` is and its token: --control (with CUTOVER_CONTROL_TOKEN), CUTOVER_CONTROL_URL, or .cutover/control.json. */
+export function findControl(explicit?: string, cwd = process.cwd()): { url: string; token?: string } {
+  const given = explicit ?? process.env.CUTOVER_CONTROL_URL;
+  if (given) return { url: given, ...(process.env.CUTOVER_CONTROL_TOKEN ? { token: process.env.CUTOVER_CONTROL_TOKEN } : {}) };
   const file = path.join(cwd, STATE_FILE);
   let state: ControlState;
   try {
@@ -192,15 +258,16 @@ export function findControlUrl(explicit?: string, cwd = process.cwd()): string {
     throw new Error(`no running \`cutover up\` found: ${file} does not exist. Start one with \`npx cutover up <manifests...>\` in this directory, or pass --control <url>`);
   }
   if (state.url === '') throw new Error(`\`cutover up\` (pid ${state.pid}) is still starting: its control API is not listening yet`);
-  return state.url;
+  return { url: state.url, ...(state.token ? { token: state.token } : {}) };
 }
 
-export async function callControl<T>(base: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+export async function callControl<T>(control: { url: string; token?: string }, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+  const base = control.url;
   let res: Response;
   try {
     res = await fetch(`${base}${route}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(control.token ? { authorization: `Bearer ${control.token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });

@@ -3,6 +3,7 @@
 //   cutover rollout <action> <name> [...]      talk to the running `cutover up`
 //   cutover lint <manifests...> [--strict]     validate without running
 //   cutover prd coverage|scaffold ...          PRD items against the features' @prd= tags
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
@@ -13,7 +14,7 @@ import { parsePlatformKind } from '../platform/platform.ts';
 import type { RolloutStatus } from '../rollout/controller.ts';
 import { RolloutStateStore } from '../rollout/state-store.ts';
 import { watchManifests, type ManifestWatch } from './reload.ts';
-import { STATE_FILE, callControl, claimDirectory, findControlUrl, platformView, startControlServer, type PlatformView } from './control.ts';
+import { STATE_FILE, callControl, claimDirectory, findControl, platformView, startControlServer, type PlatformView } from './control.ts';
 import { lintManifests } from './lint.ts';
 import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../prd/coverage.ts';
 import { loadPrds } from '../prd/parse.ts';
@@ -32,9 +33,10 @@ const USAGE = `usage:
   cutover rollout promote <rollout> [--full]
   cutover rollout abort|retry|pause <rollout>
   cutover rollout undo <rollout> [--to-revision <n>]
-  cutover rollout status <rollout> [--watch] [--timeout <duration>]
+  cutover rollout status <rollout> [--watch] [--timeout <duration>] [--json]
       --watch exits 0 once Healthy, 1 when Degraded or at the timeout (default 10m).
-  cutover rollout list
+      --json prints the status as JSON (as the control API gives it).
+  cutover rollout list [--json]
       These talk to the \`cutover up\` started in this directory (or --control <url>).
   cutover lint <manifests...> [--strict]
       Validates manifests; exits 1 on errors (and on warnings with --strict).
@@ -60,11 +62,14 @@ const DATA_DIR = path.join('.cutover', 'data');
 /** Every command, its actions and the flags it takes, as USAGE states them: what a command line in the docs is checked against. */
 export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> = {
   up: { flags: ['platform', 'port', 'quiet', 'fresh'] },
-  rollout: { actions: ['set-image', 'promote', 'abort', 'retry', 'pause', 'undo', 'status', 'list'], flags: ['container', 'full', 'to-revision', 'watch', 'timeout', 'control'] },
+  rollout: { actions: ['set-image', 'promote', 'abort', 'retry', 'pause', 'undo', 'status', 'list'], flags: ['container', 'full', 'to-revision', 'watch', 'timeout', 'control', 'json'] },
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
   help: { flags: [] },
 };
+
+/** Flags that take a value (the next argument, or after "="). */
+const VALUED_FLAGS = ['platform', 'port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out'];
 
 /** What is wrong with a `cutover ...` command line (arguments after "cutover"), without running it: empty when it is one the CLI takes. */
 export function commandProblems(argv: string[]): string[] {
@@ -72,7 +77,8 @@ export function commandProblems(argv: string[]): string[] {
   const spec = command === undefined ? undefined : COMMANDS[command];
   if (spec === undefined) return [`unknown command "${command ?? ''}": expected one of ${Object.keys(COMMANDS).join(', ')}`];
   const problems: string[] = [];
-  const action = rest.find((a) => !a.startsWith('-'));
+  // The action is the first argument that is neither a flag nor a flag's value.
+  const action = rest.find((a, i) => !a.startsWith('-') && !(i > 0 && VALUED_FLAGS.includes((rest[i - 1] as string).slice(2)) && !(rest[i - 1] as string).includes('=')));
   if (spec.actions !== undefined && (action === undefined || !spec.actions.includes(action))) problems.push(`cutover ${command}: unknown action "${action ?? ''}": expected one of ${spec.actions.join(', ')}`);
   for (const a of rest.filter((x) => x.startsWith('--'))) {
     const flag = a.slice(2).split('=')[0] as string;
@@ -195,8 +201,9 @@ async function up(args: Parsed): Promise<number> {
     console.log(`applying ${files.join(', ')} on the ${platform.kind} platform (time scale ${platform.timeScale})`);
     await platform.applyFiles(files);
     const port = args.flags.get('port');
-    control = await startControlServer(platform, { port: typeof port === 'string' ? Number(port) : 0, apply: (f) => platform.applyFiles(f) });
-    fs.writeFileSync(STATE_FILE, JSON.stringify({ url: control.url, pid: process.pid, manifests: files, startedAt: new Date().toISOString() }));
+    const token = randomBytes(24).toString('base64url');
+    control = await startControlServer(platform, { port: typeof port === 'string' ? Number(port) : 0, token, apply: (f) => platform.applyFiles(f) });
+    fs.writeFileSync(STATE_FILE, JSON.stringify({ url: control.url, token, pid: process.pid, manifests: files, startedAt: new Date().toISOString() }), { mode: 0o600 });
     watch = watchManifests(files, { apply: (f) => platform.applyFiles(f), say });
   } catch (err) {
     console.error(`cutover up: ${(err as Error).message}`);
@@ -222,15 +229,18 @@ async function up(args: Parsed): Promise<number> {
 
 async function rollout(args: Parsed): Promise<number> {
   const [action, name, ...rest] = args.positional;
-  const base = findControlUrl(typeof args.flags.get('control') === 'string' ? (args.flags.get('control') as string) : undefined);
+  const base = findControl(typeof args.flags.get('control') === 'string' ? (args.flags.get('control') as string) : undefined);
+  const json = args.flags.has('json');
+  if (json && args.flags.has('watch')) throw new UsageError('--json prints one status; it does not go with --watch');
   if (action === 'list') {
     const view = await callControl<PlatformView>(base, 'GET', '/api/status');
-    for (const r of view.rollouts) console.log(rolloutLines(r).join('\n'));
+    if (json) console.log(JSON.stringify(view.rollouts, null, 2));
+    else for (const r of view.rollouts) console.log(rolloutLines(r).join('\n'));
     return 0;
   }
   if (action === undefined || name === undefined) throw new UsageError('cutover rollout needs an action and a rollout name');
   const route = `/api/rollouts/${encodeURIComponent(name)}`;
-  const show = (s: RolloutStatus) => console.log(rolloutLines(s).join('\n'));
+  const show = (s: RolloutStatus) => console.log(json ? JSON.stringify(s, null, 2) : rolloutLines(s).join('\n'));
   switch (action) {
     case 'set-image': {
       const image = rest[0];
@@ -339,7 +349,11 @@ function prd(args: Parsed): number {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    const args = parseArgs(rest, ['platform', 'port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out']);
+    if (command !== undefined && !['help', '--help', '-h'].includes(command)) {
+      const problems = commandProblems(argv);
+      if (problems.length > 0) throw new UsageError(problems.join('\n'));
+    }
+    const args = parseArgs(rest, VALUED_FLAGS);
     if (command === 'up') return await up(args);
     if (command === 'rollout') return await rollout(args);
     if (command === 'lint') return lint(args);

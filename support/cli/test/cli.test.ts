@@ -63,6 +63,20 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
   assert.match(refused.stderr, /has no update to abort: it is Healthy at revision 2/);
   assert.match(cli('rollout', 'status', 'nope').stderr, /no rollout "nope" on the local platform \(rollouts: demo\)/);
   assert.equal(cli('rollout', 'frobnicate', 'demo').status, 2);
+  // Tables for people, JSON for scripts.
+  const asJson = cli('rollout', 'status', 'demo', '--json');
+  assert.equal(asJson.status, 0, asJson.stderr);
+  assert.equal((JSON.parse(asJson.stdout) as { phase: string; stableImage: string }).stableImage, 'argoproj/rollouts-demo:green');
+  const list = cli('rollout', 'list', '--json');
+  assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((r) => r.name), ['demo']);
+  // Validated before anything is sent: an unknown flag, --json with --watch.
+  const bogus = cli('rollout', 'status', 'demo', '--bogus');
+  assert.equal(bogus.status, 2);
+  assert.match(bogus.stderr, /cutover rollout: unknown flag --bogus: expected one of .*--json/);
+  assert.match(bogus.stderr, /usage:/);
+  assert.equal(cli('rollout', 'status', 'demo', '--watch', '--json').status, 2);
+  // The control file holds the API's token: its owner's only.
+  assert.equal(fs.statSync(state).mode & 0o777, 0o600);
 
   const pids = JSON.parse(fs.readFileSync(path.join(cwd, '.cutover', 'control.json'), 'utf8')) as { pid: number };
   assert.equal(pids.pid, up.pid);
@@ -75,6 +89,19 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
   const after = cli('rollout', 'status', 'demo');
   assert.equal(after.status, 1);
   assert.match(after.stderr, /no running `cutover up` found/);
+});
+
+test('help: every command with its flags; no command or an unknown one is a usage error', () => {
+  const help = cli('help');
+  assert.equal(help.status, 0);
+  for (const line of ['cutover up <manifests...>', 'cutover rollout set-image', 'cutover rollout status <rollout> [--watch] [--timeout <duration>] [--json]', 'cutover lint', 'cutover prd coverage']) assert.ok(help.stdout.includes(line), `help lacks "${line}"`);
+  assert.equal(cli('--help').status, 0);
+  const none = cli();
+  assert.equal(none.status, 2);
+  assert.match(none.stdout, /usage:/);
+  const unknown = cli('deploy');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /cutover: unknown command "deploy": expected one of up, rollout, lint, prd, help/);
 });
 
 test('lint: valid files pass, references outside the files warn (fail with --strict), a malformed file fails with file, line and field', () => {

@@ -12,7 +12,7 @@ import { tempDataDir } from '../../../services/common/testing.ts';
 import type { RolloutStatus } from '../../rollout/controller.ts';
 import { RolloutStateStore } from '../../rollout/state-store.ts';
 import type { PlatformView } from '../control.ts';
-import { BIN, cliEnv, startUp, type UpProcess } from './up-process.ts';
+import { BIN, cliEnv, controlFetch, startUp, type UpProcess } from './up-process.ts';
 
 const cwd = tempDataDir('cli-resume');
 const env = cliEnv({ CUTOVER_TIME_SCALE: '0.05' });
@@ -53,9 +53,8 @@ async function up(...args: string[]): Promise<UpProcess> {
   return started;
 }
 
-const control = () => (JSON.parse(fs.readFileSync(path.join(cwd, '.cutover', 'control.json'), 'utf8')) as { url: string }).url;
-const status = async (): Promise<RolloutStatus> => (await (await fetch(`${control()}/api/rollouts/links`)).json()) as RolloutStatus;
-const serviceUrl = async () => ((await (await fetch(`${control()}/api/status`)).json()) as PlatformView).services.find((s) => s.name === 'links')?.url as string;
+const status = async (): Promise<RolloutStatus> => (await (await controlFetch(cwd, '/api/rollouts/links')).json()) as RolloutStatus;
+const serviceUrl = async () => ((await (await controlFetch(cwd, '/api/status')).json()) as PlatformView).services.find((s) => s.name === 'links')?.url as string;
 
 async function until(what: string, predicate: (s: RolloutStatus) => boolean, timeoutMs = 30_000): Promise<RolloutStatus> {
   const started = Date.now();

@@ -42,3 +42,13 @@ export async function startUp(cwd: string, args: string[], env: NodeJS.ProcessEn
   for (let i = 0; i < 600 && !listening() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
   return { child, output: () => output, exited };
 }
+
+/** A request to the control API of the `cutover up` running in cwd, with its token. */
+export async function controlFetch(cwd: string, route: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  const { url, token } = JSON.parse(fs.readFileSync(path.join(cwd, '.cutover', 'control.json'), 'utf8')) as { url: string; token: string };
+  return fetch(`${url}${route}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+}

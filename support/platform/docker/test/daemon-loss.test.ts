@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { tempDataDir } from '../../../../services/common/testing.ts';
-import { cliEnv, startUp } from '../../../cli/test/up-process.ts';
+import { cliEnv, controlFetch, startUp } from '../../../cli/test/up-process.ts';
 import { DockerEngine } from '../engine.ts';
 import { LABEL_OWNER_PID } from '../runtime.ts';
 
@@ -97,10 +97,9 @@ spec: {selector: {app: demo}, ports: [{port: 80}]}
   const first = await startUp(cwd, ['demo.yaml', '--platform', 'docker', '--quiet'], env);
   children.push(first.child);
   assert.equal(first.child.exitCode, null, first.output());
-  const control = () => (JSON.parse(fs.readFileSync(path.join(cwd, '.cutover', 'control.json'), 'utf8')) as { url: string }).url;
   let current = first;
   const call = async (method: string, route: string, body?: unknown) =>
-    (await fetch(`${control()}${route}`, { method, ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) }).catch((err: Error) => assert.fail(`${method} ${route}: ${err.message}; cutover up said:\n${current.output()}`))).json() as Promise<{ phase: string; currentImage: string; stableImage: string; activeSelector: string; previewSelector: string; currentPodHash: string; stableRS: string }>;
+    (await controlFetch(cwd, route, { method, ...(body ? { body } : {}) }).catch((err: Error) => assert.fail(`${method} ${route}: ${err.message}; cutover up said:\n${current.output()}`))).json() as Promise<{ phase: string; currentImage: string; stableImage: string; activeSelector: string; previewSelector: string; currentPodHash: string; stableRS: string }>;
   await call('POST', '/api/rollouts/demo/set-image', { image: 'argoproj/rollouts-demo:green' });
   for (let i = 0; i < 300 && (await call('GET', '/api/rollouts/demo')).phase !== 'Paused'; i++) await new Promise((r) => setTimeout(r, 100));
   const paused = await call('GET', '/api/rollouts/demo');
