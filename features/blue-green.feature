@@ -44,6 +44,7 @@ Feature: Blue-green release of TinyURL
     And the traffic during the whole scenario never went 1 second without a successful answer
     And every short link created during the scenario still resolves
 
+  @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/create-emergency-stop-mechanisms-a8e8
   Scenario: An operator rejects the preview: aborting leaves every request on blue
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 500 requests per second are sent to "tinyurl" for the whole scenario

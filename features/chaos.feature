@@ -24,6 +24,7 @@ Feature: Chaos: faults injected into the running services, and what users see
     And every short link created during the scenario still resolves
 
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-network-partitions-aea8
+  @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/create-graceful-degradation-modes-abda
   Scenario: TinyURL is cut off from its Redis cache: redirects stay right, from SQLite, and the cache comes back
     Given a Redis server is running as the external host "redis"
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1", with the environment:

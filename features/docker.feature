@@ -48,5 +48,6 @@ Feature: The docker platform: the images that ship, as containers
     Then the unit tests in "support/platform/docker/test" all pass, at least 8 of them
 
   @prd=blue-green-system-tasks/task-2-1-docker-integration/handle-docker-daemon-failures-gracefully-c60f
+  @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/implement-system-health-monitoring-ae28
   Scenario: The daemon going away mid-rollout stops cutover up within seconds with a clear error; the next run removes what was left and resumes the rollout
     Then the tests in "support/platform/docker/test" named like "^the daemon stopping mid-rollout" pass, at least 1 of them

@@ -19,6 +19,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-alert-rules-for-service-health-0f14
   @prd=deployment-engineering-guide/during-deployment/check-pod-health-afca
   @prd=deployment-engineering-guide/post-deployment/verify-all-pods-healthy-015e
+  @prd=blue-green-system-tasks/task-8-2-observability-monitoring/implement-metrics-collection-93fe
   Scenario: Prometheus scrapes every replica of every service, the routers and the rollout metrics
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
@@ -42,6 +43,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=deployment-engineering-guide/pre-deployment-checklist/monitoring-dashboards-updated-1c8d
   @prd=deployment-engineering-guide/during-deployment/monitor-resource-usage-0f7b
   @prd=canary-readme-tasks/tasks/monitoring-system-prometheus-and-grafana-integration-83d2
+  @prd=blue-green-system-tasks/task-8-2-observability-monitoring/create-monitoring-dashboards-a58e
   Scenario: Every dashboard panel shows real data while a canary runs
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
@@ -112,6 +114,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=deployment-engineering-guide/during-deployment/monitor-error-rates-1191
   @prd=deployment-engineering-guide/during-deployment/watch-latency-metrics-1ff6
   @prd=canary-readme-tasks/tasks/review-prometheus-alerts-71e9
+  @prd=blue-green-system-tasks/task-8-2-observability-monitoring/add-alerting-capabilities-1db3
   Scenario Outline: <alert> fires when a release breaches the <limit>, and resolves after the rollback
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl-auto.yaml" is healthy at "cutover/tinyurl:v1"
@@ -134,6 +137,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-log-aggregation-0e5d
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/test-distributed-tracing-edfb
   @prd=canary-readme-tasks/tasks/review-logs-kubectl-logs-deployment-service-194a
+  @prd=blue-green-system-tasks/task-8-2-observability-monitoring/add-structured-logging-throughout-8d38
   Scenario: A request's trace goes through the router into the pod, and a failed one is found in the aggregated logs by its trace id
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"

@@ -43,3 +43,10 @@ Feature: The cutover router: the blue-green system's traffic switch
     @prd=blue-green-system-tasks/task-4-3-connection-draining/write-draining-scenario-tests-5c70
     Scenario: A switch under 200 requests per second loses none; requests in flight finish, past the hard timeout they are cut
       Then the tests in "support/traffic/test" named like "^(switching groups under 200 req/s loses no request|a backend removed with requests in flight)" pass, at least 2 of them
+
+    @prd=blue-green-system-tasks/task-4-3-connection-draining/create-drain-status-monitoring-7182
+    @prd=blue-green-system-tasks/task-4-3-connection-draining/implement-drain-progress-reporting-d6d4
+    @prd=blue-green-system-tasks/task-4-3-connection-draining/add-drain-cancellation-capabilities-fc6e
+    Scenario: A drain is watched in the router's stats, reported as it goes by the platform, and cancelled when the backend is listed again
+      Then the tests in "support/traffic/test" named like "^a drain is watched in the stats" pass, at least 1 of them
+      And the tests in "support/platform/local/test" named like "^a scale-down drains what is in flight" pass, at least 1 of them

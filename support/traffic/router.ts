@@ -69,6 +69,8 @@ export interface BackendStats {
   url: string;
   state: 'active' | 'draining' | 'closed';
   inFlight: number;
+  /** Upgraded connections (WebSockets) open through it: a drain waits for them too. */
+  openUpgrades?: number;
   requests: number;
   byClass: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error', number>;
   /** Body bytes passed on to the backend (requests) and from it (responses), WebSocket frames included. */
@@ -85,6 +87,8 @@ export interface RouterStats {
   injectedAborts: number;
   injectedDelays: number;
   retries: number;
+  /** Drains ended because the backend was listed again before it had drained. */
+  drainsCancelled: number;
 }
 
 interface BackendState {
@@ -99,6 +103,8 @@ interface BackendState {
   /** Metric children per status class, labelled once instead of on every request. */
   recorders: Map<StatusClass, { requests: { inc(): void }; duration: { observe(v: number): void } }>;
   drained?: () => void;
+  /** Ends a drain because the backend is listed again: it stays, with its connections. */
+  cancelDrain?: () => void;
 }
 
 interface GroupState {
@@ -163,7 +169,7 @@ export class ServiceRouter {
   private abortPicker = new EvenShare(0);
   private readonly drainTimeoutMs: number;
   private readonly upstreamTimeoutMs: number;
-  private counters = { noBackend: 0, injectedAborts: 0, injectedDelays: 0, retries: 0 };
+  private counters = { noBackend: 0, injectedAborts: 0, injectedDelays: 0, retries: 0, drainsCancelled: 0 };
   private readonly metrics;
   private address = '';
 
@@ -275,7 +281,7 @@ export class ServiceRouter {
       service: this.service,
       url: this.address,
       groups: this.groups.map((g) => ({ name: g.name, weight: g.weight, backends: g.backends.map((b) => b.backend.id) })),
-      backends: [...this.backends.values()].map((b) => ({ ...b.stats, state: b.state, inFlight: b.inFlight.size, byClass: { ...b.stats.byClass } })),
+      backends: [...this.backends.values()].map((b) => ({ ...b.stats, state: b.state, inFlight: b.inFlight.size, openUpgrades: b.sockets.size, byClass: { ...b.stats.byClass } })),
       ...this.counters,
     };
   }
@@ -297,6 +303,11 @@ export class ServiceRouter {
 
   private backendState(backend: Backend, group: string): BackendState {
     const existing = this.backends.get(backend.id);
+    if (existing && existing.state === 'draining' && existing.cancelDrain) {
+      // Listed again while draining (a rollback within the drain): the drain is cancelled, nothing is cut.
+      existing.cancelDrain();
+      this.counters.drainsCancelled++;
+    }
     if (existing && existing.state === 'active') {
       if (existing.group !== group) {
         existing.group = group;
@@ -355,6 +366,13 @@ export class ServiceRouter {
       b.drained = () => {
         clearTimeout(timer);
         resolve(finish(true));
+      };
+      b.cancelDrain = () => {
+        clearTimeout(timer);
+        b.drained = undefined;
+        b.cancelDrain = undefined;
+        b.state = 'active';
+        resolve(true);
       };
     });
   }

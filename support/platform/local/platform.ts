@@ -387,7 +387,7 @@ export class LocalPlatform implements Platform {
       const going = set.replicas.splice(set.replicas.length + missing, -missing);
       for (const r of going) set.leaving.add(r);
       const { drained } = await this.routeRollout(entry);
-      await drained;
+      await this.watchDrain(name, set.revision, going, drained);
       await Promise.all(going.map(async (r) => (await this.supervisor.stop(r.spec.name), await this.chaos.release(r.spec.name))));
       for (const r of going) set.leaving.delete(r);
       this.log(`rollout ${name}: revision ${set.revision.number} scaled down to ${set.replicas.length}`);
@@ -396,16 +396,49 @@ export class LocalPlatform implements Platform {
   }
 
   /**
+   * Reports a drain as it goes: what was in flight on the replicas leaving,
+   * what is left every 2 s, and how it ended (Drained, or DrainTimeout when
+   * the routers cut what was left). A drain with nothing in flight is silent.
+   */
+  private async watchDrain(rollout: string, revision: Revision, going: Replica[], drained: Promise<{ drained: boolean }[]>): Promise<void> {
+    const ids = new Set(going.map((r) => r.spec.name));
+    const left = () =>
+      this.routerStats()
+        .flatMap((s) => s.backends)
+        .filter((b) => ids.has(b.id) && b.state === 'draining')
+        .reduce((n, b) => n + b.inFlight + (b.openUpgrades ?? 0), 0);
+    const started = Date.now();
+    const pending = left();
+    const what = `${going.length} replica(s) of revision ${revision.number} (${revision.image})`;
+    if (pending > 0) {
+      this.record(`rollout/${rollout}`, 'Draining', `${what}: ${pending} request(s) or WebSocket(s) in flight`);
+      this.log(`rollout ${rollout}: draining ${what}: ${pending} request(s) or WebSocket(s) in flight`);
+    }
+    const progress = setInterval(() => this.log(`rollout ${rollout}: draining ${what}: ${left()} still in flight after ${Math.round((Date.now() - started) / 1000)} s`), 2000);
+    try {
+      const results = await drained;
+      const cut = results.some((r) => !r.drained);
+      const end = cut ? `what was still in flight after ${Date.now() - started} ms was cut at the drain timeout` : `drained in ${Date.now() - started} ms`;
+      if (cut || pending > 0) {
+        this.record(`rollout/${rollout}`, cut ? 'DrainTimeout' : 'Drained', `${what}: ${end}`);
+        this.log(`rollout ${rollout}: ${what} ${end}`);
+      }
+    } finally {
+      clearInterval(progress);
+    }
+  }
+
+  /**
    * Sets every router of the Rollout's Services from the plan and the ready
    * replicas, and Prometheus' targets with them. `drained` resolves when
    * removed backends have finished.
    */
-  private async routeRollout(entry: RolloutEntry): Promise<{ drained: Promise<unknown> }> {
+  private async routeRollout(entry: RolloutEntry): Promise<{ drained: Promise<{ drained: boolean }[]> }> {
     const plan = entry.plan;
-    if (plan === undefined) return { drained: Promise.resolve() };
+    if (plan === undefined) return { drained: Promise.resolve([]) };
     const rollout = entry.controller.rollout;
     const routes = serviceRoutes(rollout, plan, [...this.services.values()].map((s) => s.spec));
-    const drains: Promise<unknown>[] = [];
+    const drains: Promise<{ drained: boolean }>[] = [];
     for (const [service, groups] of routes) {
       const router = this.services.get(service)?.router;
       if (router === undefined) continue;

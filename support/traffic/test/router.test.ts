@@ -189,6 +189,30 @@ test('a backend removed with requests in flight finishes them; past the drain ti
   assert.match(JSON.parse(answer.body).error, /drain timeout: request cut/);
 });
 
+test('a drain is watched in the stats (state, requests and upgrades in flight) and cancelled when the backend is listed again before it has drained', async (t) => {
+  const slow = await backend('slow', (_req, res) => setTimeout(() => res.end('late'), 500));
+  const fast = await backend('fast');
+  t.after(slow.close);
+  t.after(fast.close);
+  const r = await router(t, { drainTimeoutMs: 5000 });
+  await r.setGroups([{ name: 'g', weight: 1, backends: [slow.backend] }]);
+  const inFlight = get(r.url);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  let settled = false;
+  const removed = r.setGroups([{ name: 'g', weight: 1, backends: [fast.backend] }]).then((x) => ((settled = true), x));
+  const draining = r.stats().backends.find((b) => b.id === slow.backend.id);
+  assert.deepEqual({ state: draining?.state, inFlight: draining?.inFlight, openUpgrades: draining?.openUpgrades }, { state: 'draining', inFlight: 1, openUpgrades: 0 });
+  // Listed again (a rollback within the drain): the drain ends at once, nothing is cut.
+  await r.setGroups([{ name: 'g', weight: 1, backends: [slow.backend] }]);
+  assert.deepEqual(await removed, { drained: true });
+  assert.ok(settled);
+  const back = r.stats().backends.find((b) => b.id === slow.backend.id);
+  assert.equal(back?.state, 'active');
+  assert.equal(r.stats().drainsCancelled, 1);
+  assert.equal((await inFlight).body, 'late', 'the request in flight finished on its backend');
+  assert.equal((await get(r.url)).body, 'late', 'and the backend takes new requests');
+});
+
 test('WebSocket upgrades are proxied and count against draining', async (t) => {
   const server = http.createServer();
   const wss = new WebSocketServer({ server });

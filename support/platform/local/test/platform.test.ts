@@ -280,3 +280,50 @@ test('the rollouts-demo examples in k8s/examples run unchanged: blue-green with 
   assert.ok(seen.length > 0 && seen.every((m) => m.phase === 'Successful' && (m.value === 'purple' || m.value === 'blue')), JSON.stringify(seen));
   if (end.phase === 'Healthy') assert.ok(seen.some((m) => m.value === 'purple'), JSON.stringify(seen));
 });
+
+test('a scale-down drains what is in flight and says so: Draining with the count, then Drained with the time; no request fails', async () => {
+  const p = await platform();
+  await p.applyFiles([
+    manifest(
+      'drain',
+      `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: drain}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: drain}}
+  template:
+    metadata: {labels: {app: drain}}
+    spec:
+      containers: [{name: demo, image: "argoproj/rollouts-demo:slow-blue"}]
+  strategy:
+    blueGreen: {activeService: drain, previewService: drain-preview, autoPromotionEnabled: true, scaleDownDelaySeconds: 0}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: drain}
+spec: {selector: {app: drain}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: drain-preview}
+spec: {selector: {app: drain}, ports: [{port: 80}]}
+`,
+    ),
+  ]);
+  // Every request takes a second (slow-*): some are always in flight on the old stack when it goes.
+  const stop = new AbortController();
+  const load = runOpenModelLoad({ target: p.serviceUrl('drain'), ratePerSecond: 20, durationMs: 30_000, request: () => ({ path: '/color' }), signal: stop.signal, timeoutMs: 5000 });
+  await new Promise((r) => setTimeout(r, 1500));
+  await p.rollout('drain').setImage('argoproj/rollouts-demo:slow-green');
+  await p.rollout('drain').waitFor((s) => s.phase === 'Healthy' && s.stableImage === 'argoproj/rollouts-demo:slow-green', 30_000, 'Healthy on green');
+  const ended = () => p.events.find((e) => e.source === 'rollout/drain' && (e.reason === 'Drained' || e.reason === 'DrainTimeout'));
+  for (let i = 0; i < 100 && ended() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+  stop.abort();
+  const result = await load;
+  const draining = p.events.find((e) => e.source === 'rollout/drain' && e.reason === 'Draining');
+  assert.match(draining?.message ?? '', /^1 replica\(s\) of revision 1 \(argoproj\/rollouts-demo:slow-blue\): [1-9]\d* request\(s\) or WebSocket\(s\) in flight$/);
+  assert.equal(ended()?.reason, 'Drained', ended()?.message);
+  assert.match(ended()?.message ?? '', /drained in \d+ ms/);
+  assert.equal(result.failed, 0, `${result.failed} of ${result.sent} requests failed: ${JSON.stringify(result.errors)}`);
+});
