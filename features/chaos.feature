@@ -97,6 +97,7 @@ Feature: Chaos: faults injected into the running services, and what users see
     And every short link created during the scenario still resolves
 
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
+  @prd=blue-green-system-tasks/task-3-2-health-check-integration/implement-health-check-failure-handling-c42d
   Scenario: A Newsfeed pod hangs while readers like articles: the Service routes around it, and every acknowledged like is kept
     Given the rollout "newsfeed" from "k8s/blue-green/newsfeed.yaml" is healthy at "cutover/newsfeed:v1"
     And articles are liked in "newsfeed" at 20 requests per second for the whole scenario

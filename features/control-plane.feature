@@ -66,6 +66,25 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     Scenario: The CLI as a person uses it: up, set-image, status --watch and --json, promote, refusals, help, lint; its control file is its owner's only
       Then the tests in "support/cli/test" named like "^(up, set-image, status, promote|help: every command|lint: valid files pass)" pass, at least 3 of them
 
+  Rule: The health of every pod (PRD tasks 3.1 and 3.2)
+
+    @prd=blue-green-system-tasks/task-3-1-health-check-engine/create-http-based-health-check-client-9614
+    @prd=blue-green-system-tasks/task-3-1-health-check-engine/write-comprehensive-tests-for-edge-cases-7f1f
+    @prd=blue-green-system-tasks/task-3-2-health-check-integration/add-health-status-change-notifications-3753
+    Scenario: Readiness probes over HTTP: a failing probe is told at once, then the pod is unready with the last result; a hang, a refusal, a slow start and an early exit each say what happened
+      Then the tests in "support/platform/local/test" named like "^(a replica starts on a free port, becomes ready|an unready replica is noticed by its probe|a probe that gets no answer|not ready in time, or exiting before ready|a replica that dies is restarted)" pass, at least 5 of them
+
+    @prd=blue-green-system-tasks/task-3-1-health-check-engine/add-health-check-metrics-and-timing-519e
+    Scenario: Readiness and probe results are metrics: kube_pod_status_ready, probes by result and the time spent probing
+      Then the tests in "support/platform/local/test" named like "^per-pod series under cAdvisor and kube-state-metrics names" pass, at least 1 of them
+
+    @prd=blue-green-system-tasks/task-3-1-health-check-engine/implement-health-check-result-storage-e637
+    @prd=blue-green-system-tasks/task-3-2-health-check-integration/create-health-check-dashboard-data-5bc6
+    @prd=blue-green-system-tasks/task-3-2-health-check-integration/add-health-check-cli-commands-ea77
+    Scenario: Probe results are stored with each pod's state, served as /api/pods and shown by cutover pods
+      Then the tests in "support/rollout/test" named like "^pods keep their last state" pass, at least 1 of them
+      And the tests in "support/cli/test" named like "^(up, set-image, status, promote|every route is served)" pass, at least 2 of them
+
   Rule: The REST control API (PRD task 6.1)
 
     @prd=blue-green-system-tasks/task-6-1-http-api-server/implement-rest-api-endpoints-e6d0

@@ -44,6 +44,7 @@ Feature: The docker platform: the images that ship, as containers
 
   @prd=blue-green-system-tasks/task-2-1-docker-integration/write-integration-tests-with-test-containers-4680
   @prd=blue-green-system-tasks/task-2-1-docker-integration/implement-port-management-and-conflict-detection-24d1
+  @prd=blue-green-system-tasks/task-3-2-health-check-integration/integrate-health-checker-with-container-manager-6747
   Scenario: The docker runtime's integration tests run against the real daemon and image, a port conflict among them
     Then the unit tests in "support/platform/docker/test" all pass, at least 8 of them
 

@@ -1,6 +1,7 @@
 // `npx cutover ...`: the local platform for people.
 //   cutover up <manifests...>                 run them here, with a live status view and a control API
 //   cutover rollout <action> <name> [...]      talk to the running `cutover up`
+//   cutover pods                               every pod's state and readiness-probe health
 //   cutover lint <manifests...> [--strict]     validate without running
 //   cutover prd coverage|scaffold ...          PRD items against the features' @prd= tags
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
 import { ImageCatalog } from '../platform/local/catalog.ts';
 import { DockerRuntime } from '../platform/docker/runtime.ts';
-import { LocalPlatform } from '../platform/local/platform.ts';
+import { LocalPlatform, type PodHealth } from '../platform/local/platform.ts';
 import { parsePlatformKind } from '../platform/platform.ts';
 import type { RolloutStatus } from '../rollout/controller.ts';
 import { RolloutStateStore } from '../rollout/state-store.ts';
@@ -18,7 +19,7 @@ import { STATE_FILE, callControl, claimDirectory, findControl, platformView, sta
 import { lintManifests } from './lint.ts';
 import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../prd/coverage.ts';
 import { loadPrds } from '../prd/parse.ts';
-import { platformLines, rolloutLines } from './view.ts';
+import { platformLines, podLines, rolloutLines } from './view.ts';
 
 const USAGE = `usage:
   cutover up <manifests...> [--platform local|docker] [--port <n>] [--quiet] [--fresh]
@@ -37,6 +38,8 @@ const USAGE = `usage:
       --watch exits 0 once Healthy, 1 when Degraded or at the timeout (default 10m).
       --json prints the status as JSON (as the control API gives it).
   cutover rollout list [--json]
+  cutover pods [--json]
+      Every pod: rollout, revision, role, state, restarts and its readiness probe's results.
       These talk to the \`cutover up\` started in this directory (or --control <url>).
   cutover lint <manifests...> [--strict]
       Validates manifests; exits 1 on errors (and on warnings with --strict).
@@ -63,6 +66,7 @@ const DATA_DIR = path.join('.cutover', 'data');
 export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> = {
   up: { flags: ['platform', 'port', 'quiet', 'fresh'] },
   rollout: { actions: ['set-image', 'promote', 'abort', 'retry', 'pause', 'undo', 'status', 'list'], flags: ['container', 'full', 'to-revision', 'watch', 'timeout', 'control', 'json'] },
+  pods: { flags: ['json', 'control'] },
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
   help: { flags: [] },
@@ -297,6 +301,13 @@ async function rollout(args: Parsed): Promise<number> {
   }
 }
 
+async function pods(args: Parsed): Promise<number> {
+  const control = findControl(typeof args.flags.get('control') === 'string' ? (args.flags.get('control') as string) : undefined);
+  const list = await callControl<PodHealth[]>(control, 'GET', '/api/pods');
+  console.log(args.flags.has('json') ? JSON.stringify(list, null, 2) : podLines(list).join('\n'));
+  return 0;
+}
+
 function lint(args: Parsed): number {
   if (args.positional.length === 0) throw new UsageError('cutover lint needs at least one manifest file');
   const result = lintManifests(args.positional, loadCatalog());
@@ -356,6 +367,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = parseArgs(rest, VALUED_FLAGS);
     if (command === 'up') return await up(args);
     if (command === 'rollout') return await rollout(args);
+    if (command === 'pods') return await pods(args);
     if (command === 'lint') return lint(args);
     if (command === 'prd') return prd(args);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

@@ -1,5 +1,6 @@
 // Text views of the platform for people: the live status of `cutover up` and
 // the output of `cutover rollout status`.
+import type { PodHealth } from '../platform/local/platform.ts';
 import type { RolloutStatus } from '../rollout/controller.ts';
 import type { RouterStats } from '../traffic/router.ts';
 import type { PlatformView } from './control.ts';
@@ -42,4 +43,19 @@ export function platformLines(view: PlatformView, previous?: PlatformView, elaps
   lines.push('services (requests per version since start):');
   for (const stats of view.routers) lines.push(trafficLine(stats, previous?.routers.find((p) => p.service === stats.service), elapsedS));
   return lines;
+}
+
+/** `cutover pods`: one line per pod, with what its readiness probe saw last. */
+export function podLines(pods: PodHealth[], now = Date.now()): string[] {
+  if (pods.length === 0) return ['no pods'];
+  const rows = pods.map((p) => {
+    const h = p.health;
+    const last = h.last === undefined ? 'not probed yet' : `${h.last.ok ? 'ok' : 'FAILED'} ${h.last.result} in ${h.last.ms} ms, ${Math.max(0, Math.round((now - Date.parse(h.last.at)) / 1000))} s ago`;
+    const streak = h.consecutiveFailures > 0 ? `, ${h.consecutiveFailures} failed in a row` : '';
+    return [p.name, p.rollout, String(p.revision), p.role, p.state, String(p.restarts), `${h.probes - h.failed}/${h.probes}`, `${last}${streak}`];
+  });
+  const header = ['POD', 'ROLLOUT', 'REV', 'ROLE', 'STATE', 'RESTARTS', 'PROBES OK', 'LAST PROBE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ');
+  return [line(header), ...rows.map(line)];
 }

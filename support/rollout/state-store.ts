@@ -45,6 +45,14 @@ const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX events_source ON events (source, id);`,
   },
+  {
+    id: 2,
+    name: 'readiness probe results of each pod',
+    sql: `
+      ALTER TABLE pods ADD COLUMN probes INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE pods ADD COLUMN probe_failures INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE pods ADD COLUMN last_probe TEXT;`,
+  },
 ];
 
 /** How many events are kept: the oldest go first. */
@@ -89,6 +97,10 @@ export interface StoredPod {
   lastEvent: string;
   message: string;
   restarts: number;
+  /** Readiness probes so far, how many failed, and the last one's result (as of the last event). */
+  probes: number;
+  probeFailures: number;
+  lastProbe: { at: string; ok: boolean; ms: number; result: string } | null;
   updatedAt: string;
 }
 
@@ -169,26 +181,37 @@ export class RolloutStateStore {
     return this.db.prepare('DELETE FROM rollout_state').run().changes;
   }
 
-  /** A pod's lifecycle event: its row keeps the last state and counts restarts. */
-  podEvent(pod: string, rollout: string | undefined, type: string, message: string, at = new Date().toISOString()): void {
+  /**
+   * A pod's lifecycle or probe event: its row keeps the last state, counts
+   * restarts and, when given, the probe results so far. A probe event
+   * (ProbeFailed) changes no state.
+   */
+  podEvent(pod: string, rollout: string | undefined, type: string, message: string, at = new Date().toISOString(), probes?: { probes: number; failed: number; last?: { at: string; ok: boolean; ms: number; result: string } }): void {
     if (this.closed) return;
+    const state = POD_STATE[type] ?? null;
     this.db
       .prepare(
-        `INSERT INTO pods (name, rollout, state, last_event, message, restarts, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET rollout = coalesce(excluded.rollout, pods.rollout), state = excluded.state, last_event = excluded.last_event,
-           message = excluded.message, restarts = pods.restarts + excluded.restarts, updated_at = excluded.updated_at`,
+        `INSERT INTO pods (name, rollout, state, last_event, message, restarts, probes, probe_failures, last_probe, updated_at) VALUES (?, ?, coalesce(?, 'unknown'), ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET rollout = coalesce(excluded.rollout, pods.rollout), state = coalesce(?, pods.state), last_event = excluded.last_event,
+           message = excluded.message, restarts = pods.restarts + excluded.restarts,
+           probes = CASE WHEN excluded.last_probe IS NULL THEN pods.probes ELSE excluded.probes END,
+           probe_failures = CASE WHEN excluded.last_probe IS NULL THEN pods.probe_failures ELSE excluded.probe_failures END,
+           last_probe = coalesce(excluded.last_probe, pods.last_probe), updated_at = excluded.updated_at`,
       )
-      .run(pod, rollout ?? null, POD_STATE[type] ?? type.toLowerCase(), type, message, type === 'Restarting' ? 1 : 0, at);
+      .run(pod, rollout ?? null, state, type, message, type === 'Restarting' ? 1 : 0, probes?.probes ?? 0, probes?.failed ?? 0, probes?.last ? JSON.stringify(probes.last) : null, at, state);
   }
 
   pods(): StoredPod[] {
-    return (this.db.prepare('SELECT name, rollout, state, last_event, message, restarts, updated_at FROM pods ORDER BY name').all() as Record<string, unknown>[]).map((r) => ({
+    return (this.db.prepare('SELECT name, rollout, state, last_event, message, restarts, probes, probe_failures, last_probe, updated_at FROM pods ORDER BY name').all() as Record<string, unknown>[]).map((r) => ({
       name: r.name as string,
       rollout: r.rollout as string | null,
       state: r.state as string,
       lastEvent: r.last_event as string,
       message: r.message as string,
       restarts: r.restarts as number,
+      probes: r.probes as number,
+      probeFailures: r.probe_failures as number,
+      lastProbe: r.last_probe === null ? null : (JSON.parse(r.last_probe as string) as StoredPod['lastProbe']),
       updatedAt: r.updated_at as string,
     }));
   }

@@ -69,6 +69,13 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
   assert.equal((JSON.parse(asJson.stdout) as { phase: string; stableImage: string }).stableImage, 'argoproj/rollouts-demo:green');
   const list = cli('rollout', 'list', '--json');
   assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((r) => r.name), ['demo']);
+  // Every pod with what its readiness probe saw.
+  const pods = cli('pods');
+  assert.equal(pods.status, 0, pods.stderr);
+  assert.match(pods.stdout, /^POD +ROLLOUT +REV +ROLE +STATE +RESTARTS +PROBES OK +LAST PROBE$/m);
+  assert.match(pods.stdout, /^demo-\S+ +demo +2 +stable +ready +0 +\d+\/\d+ +ok HTTP 200 in [\d.]+ ms, \d+ s ago$/m);
+  const podsJson = JSON.parse(cli('pods', '--json').stdout) as { rollout: string; ready: boolean; health: { probes: number } }[];
+  assert.ok(podsJson.some((p) => p.rollout === 'demo' && p.ready && p.health.probes > 0), JSON.stringify(podsJson));
   // Validated before anything is sent: an unknown flag, --json with --watch.
   const bogus = cli('rollout', 'status', 'demo', '--bogus');
   assert.equal(bogus.status, 2);
@@ -101,7 +108,7 @@ test('help: every command with its flags; no command or an unknown one is a usag
   assert.match(none.stdout, /usage:/);
   const unknown = cli('deploy');
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /cutover: unknown command "deploy": expected one of up, rollout, lint, prd, help/);
+  assert.match(unknown.stderr, /cutover: unknown command "deploy": expected one of up, rollout, pods, lint, prd, help/);
 });
 
 test('lint: valid files pass, references outside the files warn (fail with --strict), a malformed file fails with file, line and field', () => {

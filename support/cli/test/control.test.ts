@@ -91,6 +91,8 @@ test('every route is served: status, events, set-image, pause, promote, abort, r
   const status = await hit('GET', '/api/status');
   assert.deepEqual((status.body.rollouts as { name: string }[]).map((r) => r.name), ['demo']);
   assert.equal((await hit('GET', '/api/rollouts/demo')).body.phase, 'Healthy');
+  const pods = (await hit('GET', '/api/pods')).body as unknown as { rollout: string; revision: number; state: string; health: { probes: number; last?: { ok: boolean } } }[];
+  assert.deepEqual(pods.map((p) => [p.rollout, p.revision, p.state, p.health.last?.ok]), [['demo', 1, 'ready', true]]);
   assert.equal((await hit('POST', '/api/rollouts/demo/set-image', { image: 'argoproj/rollouts-demo:green' })).status, 200);
   await platform.rollout('demo').waitFor((s) => s.phase === 'Paused', 30_000, 'Paused at 50%');
   const since = new Date(Date.now() - 60_000).toISOString();

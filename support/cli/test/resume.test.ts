@@ -97,6 +97,8 @@ test('a crashed cutover up resumes its canary at the same step and weight with t
   // Every pod's lifecycle is in the database: the two serving at the crash were last seen ready.
   assert.ok(pods.length >= 2, JSON.stringify(pods));
   assert.equal(pods.filter((p) => p.state === 'ready').length, 2, JSON.stringify(pods));
+  // With the readiness probe's results as of their last change.
+  for (const p of pods.filter((x) => x.state === 'ready')) assert.ok(p.probes >= 1 && p.lastProbe?.ok === true && p.lastProbe.result === 'HTTP 200', JSON.stringify(p));
   assert.deepEqual(saved.map((r) => [r.name, r.snapshot.state.currentStepIndex, r.snapshot.state.canaryWeight]), [['links', 3, 75]]);
 
   const second = await up();

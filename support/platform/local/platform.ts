@@ -40,7 +40,7 @@ import { registerPodMetrics, type ProcessUsage } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
 import { type LoadedRuleFile, scaleRuleFile } from '../../monitoring/rules.ts';
 import { manifestSha256, type RolloutStateStore } from '../../rollout/state-store.ts';
-import { Supervisor, type Replica, type ReplicaRuntime, type ReplicaSpec } from './supervisor.ts';
+import { Supervisor, type ProbeHealth, type Replica, type ReplicaRuntime, type ReplicaSpec, type ReplicaState } from './supervisor.ts';
 
 export interface LocalPlatformOptions {
   catalog?: ImageCatalog;
@@ -81,6 +81,20 @@ export interface PlatformRuntime extends ReplicaRuntime {
   close(): Promise<void>;
   /** Told once when the runtime stops answering for good (the Docker daemon gone mid-run). */
   onLost?(listener: (err: Error) => void): void;
+}
+
+/** One pod as the health view shows it: where it belongs, its state and what its readiness probe has seen. */
+export interface PodHealth {
+  name: string;
+  rollout: string;
+  namespace: string;
+  revision: number;
+  image: string;
+  role: string;
+  state: ReplicaState;
+  ready: boolean;
+  restarts: number;
+  health: ProbeHealth;
 }
 
 export interface PlatformEvent {
@@ -147,7 +161,7 @@ export class LocalPlatform implements Platform {
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-platform-'));
     this.supervisor.onEvent = (e) => {
       this.record(e.replica, e.type, e.message);
-      this.store((store) => store.podEvent(e.replica, this.podInfo.get(e.replica)?.rollout, e.type, e.message, e.at));
+      this.store((store) => store.podEvent(e.replica, this.podInfo.get(e.replica)?.rollout, e.type, e.message, e.at, this.supervisor.replicas.get(e.replica)?.health));
     };
     this.chaos = new LocalChaos({
       timeScale: this.timeScale,
@@ -177,7 +191,7 @@ export class LocalPlatform implements Platform {
       analysisRuns: () => this.runs.map((r) => ({ name: r.name, namespace: this.options.namespace ?? 'default', phase: r.phase })),
     });
     registerPodMetrics(this.registry, {
-      pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, usage: p.usage, restarts: p.restarts })),
+      pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, usage: p.usage, restarts: p.restarts, ready: p.ready, probes: p.replica.health })),
     });
     options.runtime?.onLost?.((err) => {
       this.lost = err;
@@ -513,11 +527,27 @@ export class LocalPlatform implements Platform {
 
   /** Every pod (replica) of every rollout, with its template labels, whether it is ready and how often it restarted. */
   pods(): ChaosPod[] {
-    return this.replicaRows().map(({ usage: _usage, container: _container, ...pod }) => pod);
+    return this.replicaRows().map(({ usage: _usage, container: _container, revision: _revision, role: _role, replica: _replica, ...pod }) => pod);
   }
 
   /** Every replica of every rollout as a pod, with what only this platform knows (its process). */
-  private replicaRows(): (ChaosPod & { container: string; usage: () => ProcessUsage | undefined })[] {
+  /** Every pod with its state and readiness-probe health, by rollout and revision (the control API's /api/pods, `cutover pods`). */
+  podHealth(): PodHealth[] {
+    return this.replicaRows().map((p) => ({
+      name: p.name,
+      rollout: p.rollout,
+      namespace: p.namespace,
+      revision: p.revision,
+      image: p.image,
+      role: p.role,
+      state: p.replica.state,
+      ready: p.ready,
+      restarts: p.restarts,
+      health: structuredClone(p.replica.health),
+    }));
+  }
+
+  private replicaRows(): (ChaosPod & { container: string; usage: () => ProcessUsage | undefined; revision: number; role: string; replica: Replica })[] {
     return [...this.rollouts].flatMap(([name, entry]) => {
       const { strategy } = entry.controller.rollout.spec;
       const roles = entry.controller.status().replicaSets;
@@ -539,6 +569,9 @@ export class LocalPlatform implements Platform {
           ready: r.state === 'ready',
           restarts: r.restarts,
           usage: () => r.usage(),
+          revision: set.revision.number,
+          role: roles.find((x) => x.hash === set.revision.hash)?.role ?? 'old',
+          replica: r,
         })),
       );
     });

@@ -4,6 +4,7 @@
 // container_fs_{reads,writes}_bytes_total, kube_pod_container_status_restarts_total),
 // so the same queries and dashboards read both. Read from /proc at scrape time.
 import fs from 'node:fs';
+import type { ProbeHealth } from './supervisor.ts';
 import { Gauge, type Registry } from 'prom-client';
 
 /** Linux reports CPU time in USER_HZ ticks, which is 100 on every architecture Node runs on. */
@@ -51,7 +52,7 @@ export function readProcessUsage(pid: number): ProcessUsage | undefined {
 }
 
 export interface PodMetricsSource {
-  pods(): { namespace: string; pod: string; container: string; usage: () => ProcessUsage | undefined; restarts: number }[];
+  pods(): { namespace: string; pod: string; container: string; usage: () => ProcessUsage | undefined; restarts: number; ready?: boolean; probes?: ProbeHealth }[];
 }
 
 type Labels = 'namespace' | 'pod' | 'container';
@@ -86,6 +87,45 @@ export function registerPodMetrics(registry: Registry, source: PodMetricsSource)
     collect() {
       this.reset();
       for (const p of source.pods()) this.set({ namespace: p.namespace, pod: p.pod, container: p.container }, p.restarts);
+    },
+  });
+  new Gauge({
+    name: 'kube_pod_status_ready',
+    help: 'Whether the pod passes its readiness probe (kube-state-metrics\' name): 1 on the condition that holds',
+    labelNames: ['namespace', 'pod', 'condition'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source.pods()) {
+        if (p.ready === undefined) continue;
+        this.set({ namespace: p.namespace, pod: p.pod, condition: 'true' }, p.ready ? 1 : 0);
+        this.set({ namespace: p.namespace, pod: p.pod, condition: 'false' }, p.ready ? 0 : 1);
+      }
+    },
+  });
+  // cutover's own: what each readiness probe saw and how long probing took (the kubelet keeps these to itself).
+  new Gauge({
+    name: 'cutover_pod_readiness_probes_total',
+    help: 'Readiness probes of the pod, by result',
+    labelNames: ['namespace', 'pod', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source.pods()) {
+        if (p.probes === undefined) continue;
+        this.set({ namespace: p.namespace, pod: p.pod, result: 'success' }, p.probes.probes - p.probes.failed);
+        this.set({ namespace: p.namespace, pod: p.pod, result: 'failure' }, p.probes.failed);
+      }
+    },
+  });
+  new Gauge({
+    name: 'cutover_pod_readiness_probe_seconds_total',
+    help: 'Time spent in the pod\'s readiness probes, in seconds (divide by the probes for the mean)',
+    labelNames: ['namespace', 'pod'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source.pods()) if (p.probes !== undefined) this.set({ namespace: p.namespace, pod: p.pod }, p.probes.totalSeconds);
     },
   });
 }

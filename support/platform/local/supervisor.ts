@@ -54,10 +54,21 @@ export interface ReplicaSpec {
 
 export type ReplicaState = 'starting' | 'ready' | 'unready' | 'terminating' | 'stopped' | 'crashed';
 
+/** What the readiness probe has seen of a replica: counts, the current streak and the last result with its time. */
+export interface ProbeHealth {
+  probes: number;
+  failed: number;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  /** Seconds spent probing, for the mean probe time. */
+  totalSeconds: number;
+  last?: { at: string; ok: boolean; ms: number; result: string };
+}
+
 export interface ReplicaEvent {
   at: string;
   replica: string;
-  type: 'Started' | 'Ready' | 'Unready' | 'Exited' | 'Restarting' | 'Killed' | 'Stopped' | 'OOMKilled' | 'PortConflict';
+  type: 'Started' | 'Ready' | 'Unready' | 'ProbeFailed' | 'Exited' | 'Restarting' | 'Killed' | 'Stopped' | 'OOMKilled' | 'PortConflict';
   message: string;
 }
 
@@ -201,6 +212,7 @@ export class Replica extends EventEmitter {
   private probeTimer: NodeJS.Timeout | undefined;
   private successes = 0;
   private failures = 0;
+  readonly health: ProbeHealth = { probes: 0, failed: 0, consecutiveFailures: 0, consecutiveSuccesses: 0, totalSeconds: 0 };
   private stopping: Promise<{ killed: boolean }> | undefined;
   private readonly probe: ReadinessProbe;
 
@@ -322,29 +334,48 @@ export class Replica extends EventEmitter {
   private async runProbe(): Promise<void> {
     if (this.state === 'terminating' || this.state === 'stopped' || this.state === 'crashed') return;
     let ok = false;
+    let result: string;
+    const started = performance.now();
     try {
       const res = await fetch(`${this.url}${this.probe.path}`, { signal: AbortSignal.timeout(this.probe.timeoutMs) });
       await res.arrayBuffer();
       ok = res.status >= 200 && res.status < 400;
-    } catch {
+      result = `HTTP ${res.status}`;
+    } catch (err) {
       ok = false;
+      const e = err as Error & { cause?: { code?: string } };
+      result = e.name === 'TimeoutError' ? `no answer within ${this.probe.timeoutMs} ms` : (e.cause?.code ?? e.message);
     }
+    const ms = Math.round((performance.now() - started) * 10) / 10;
     // The state may have changed while the probe was in flight.
     const now = this.state as ReplicaState;
     if (now === 'terminating' || now === 'stopped' || now === 'crashed') return;
+    const h = this.health;
+    h.probes++;
+    h.totalSeconds += ms / 1000;
+    h.last = { at: new Date().toISOString(), ok, ms, result };
     if (ok) {
+      h.consecutiveFailures = 0;
+      h.consecutiveSuccesses++;
       this.failures = 0;
       this.successes++;
       if (this.state !== 'ready' && this.successes >= this.probe.successThreshold) {
         this.setState('ready');
-        this.event('Ready', `readiness probe GET ${this.probe.path} succeeded`);
+        this.event('Ready', `readiness probe GET ${this.probe.path} succeeded (${result}, ${ms} ms)`);
       }
     } else {
+      h.failed++;
+      h.consecutiveSuccesses = 0;
+      h.consecutiveFailures++;
       this.successes = 0;
       this.failures++;
+      // The first failure of a ready replica is told at once, before it is taken out.
+      if (this.state === 'ready' && this.failures === 1 && this.probe.failureThreshold > 1) {
+        this.event('ProbeFailed', `readiness probe GET ${this.probe.path} failed: ${result} (${ms} ms); unready after ${this.probe.failureThreshold} failures in a row`);
+      }
       if (this.state === 'ready' && this.failures >= this.probe.failureThreshold) {
         this.setState('unready');
-        this.event('Unready', `readiness probe GET ${this.probe.path} failed ${this.failures} times`);
+        this.event('Unready', `readiness probe GET ${this.probe.path} failed ${this.failures} times in a row (last: ${result}, ${ms} ms)`);
       }
     }
     // Until first ready, probe quickly: a replica should join as soon as it can serve.

@@ -66,9 +66,14 @@ test('pods keep their last state and count restarts; events are kept oldest firs
   store.podEvent('links-abc-1', undefined, 'Ready', 'ready after 1 probe');
   store.podEvent('links-abc-1', undefined, 'Exited', 'exit code 1');
   store.podEvent('links-abc-1', undefined, 'Restarting', 'restart 1 in 1 s');
-  store.podEvent('links-abc-1', undefined, 'Ready', 'ready after 1 probe');
+  store.podEvent('links-abc-1', undefined, 'Ready', 'ready after 1 probe', undefined, { probes: 9, failed: 2, last: { at: 't', ok: true, ms: 1.5, result: 'HTTP 200' } });
+  // A failed probe is stored with its result, and changes no state.
+  store.podEvent('links-abc-1', undefined, 'ProbeFailed', 'readiness probe failed: HTTP 503', undefined, { probes: 10, failed: 3, last: { at: 'u', ok: false, ms: 2, result: 'HTTP 503' } });
   const [pod] = store.pods();
-  assert.deepEqual({ ...pod, updatedAt: undefined }, { name: 'links-abc-1', rollout: 'links', state: 'ready', lastEvent: 'Ready', message: 'ready after 1 probe', restarts: 1, updatedAt: undefined });
+  assert.deepEqual(
+    { ...pod, updatedAt: undefined },
+    { name: 'links-abc-1', rollout: 'links', state: 'ready', lastEvent: 'ProbeFailed', message: 'readiness probe failed: HTTP 503', restarts: 1, probes: 10, probeFailures: 3, lastProbe: { at: 'u', ok: false, ms: 2, result: 'HTTP 503' }, updatedAt: undefined },
+  );
   for (let i = 0; i < 5; i++) store.event({ at: `t${i}`, source: i % 2 ? 'rollout/links' : 'links-abc-1', reason: `R${i}`, message: `m${i}` });
   assert.deepEqual(store.events(3).map((e) => e.reason), ['R2', 'R3', 'R4']);
   assert.deepEqual(store.events(10, 'rollout/links').map((e) => e.reason), ['R1', 'R3']);

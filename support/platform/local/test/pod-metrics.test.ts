@@ -26,8 +26,8 @@ test('per-pod series under cAdvisor and kube-state-metrics names; a pod without 
   const registry = new Registry();
   registerPodMetrics(registry, {
     pods: () => [
-      { namespace: 'default', pod: 'web-abc-1', container: 'web', usage: () => readProcessUsage(process.pid), restarts: 2 },
-      { namespace: 'default', pod: 'web-abc-2', container: 'web', usage: () => undefined, restarts: 0 },
+      { namespace: 'default', pod: 'web-abc-1', container: 'web', usage: () => readProcessUsage(process.pid), restarts: 2, ready: true, probes: { probes: 10, failed: 3, consecutiveFailures: 0, consecutiveSuccesses: 4, totalSeconds: 0.025 } },
+      { namespace: 'default', pod: 'web-abc-2', container: 'web', usage: () => undefined, restarts: 0, ready: false },
     ],
   });
   const text = await registry.metrics();
@@ -37,6 +37,12 @@ test('per-pod series under cAdvisor and kube-state-metrics names; a pod without 
   }
   assert.match(text, /kube_pod_container_status_restarts_total\{namespace="default",pod="web-abc-1",container="web"\} 2/);
   assert.match(text, /kube_pod_container_status_restarts_total\{namespace="default",pod="web-abc-2",container="web"\} 0/);
+  // Readiness as kube-state-metrics has it, and what the probes saw.
+  assert.match(text, /kube_pod_status_ready\{namespace="default",pod="web-abc-1",condition="true"\} 1/);
+  assert.match(text, /kube_pod_status_ready\{namespace="default",pod="web-abc-2",condition="false"\} 1/);
+  assert.match(text, /cutover_pod_readiness_probes_total\{namespace="default",pod="web-abc-1",result="success"\} 7/);
+  assert.match(text, /cutover_pod_readiness_probes_total\{namespace="default",pod="web-abc-1",result="failure"\} 3/);
+  assert.match(text, /cutover_pod_readiness_probe_seconds_total\{namespace="default",pod="web-abc-1"\} 0\.025/);
 });
 
 test('rollout durations are observed from each update to its completion or abort', async () => {

@@ -94,8 +94,31 @@ test('an unready replica is noticed by its probe', async (t) => {
   await fetch(`${r.url}/toggle`);
   await once(r, 'state');
   assert.equal(r.state, 'ready');
-  assert.deepEqual(supervisor.events.map((e) => e.type), ['Started', 'Ready', 'Unready', 'Ready']);
+  // The first failed probe is told at once; Unready comes with the last result.
+  assert.deepEqual(supervisor.events.map((e) => e.type), ['Started', 'Ready', 'ProbeFailed', 'Unready', 'Ready']);
+  assert.match(supervisor.events[2]?.message ?? '', /^readiness probe GET \/ready failed: HTTP 500 \([\d.]+ ms\); unready after 2 failures in a row$/);
+  assert.match(supervisor.events[3]?.message ?? '', /failed 2 times in a row \(last: HTTP 500, [\d.]+ ms\)$/);
+  const h = r.health;
+  assert.ok(h.probes >= 4 && h.failed >= 2, JSON.stringify(h));
+  assert.equal(h.consecutiveFailures, 0);
+  assert.ok(h.consecutiveSuccesses >= 1);
+  assert.deepEqual({ ok: h.last?.ok, result: h.last?.result }, { ok: true, result: 'HTTP 200' });
+  assert.ok(h.totalSeconds > 0);
   await assert.rejects(supervisor.start({ name: 'flaky', runnable: flaky }), /a replica named flaky already runs/);
+});
+
+test('a probe that gets no answer, or no connection, says which', async (t) => {
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const hanging = script(
+    "let hang = false; require('http').createServer((q, s) => { if (q.url === '/hang') { hang = true; return s.end() } if (!hang) s.end() }).listen(process.env.PORT, '127.0.0.1')",
+  );
+  const r = await supervisor.start({ name: 'hanging', runnable: hanging, readiness: { path: '/ready', periodMs: 50, timeoutMs: 100, failureThreshold: 2 } });
+  await fetch(`${r.url}/hang`);
+  await once(r, 'state');
+  assert.equal(r.state, 'unready');
+  assert.equal(r.health.last?.result, 'no answer within 100 ms');
+  assert.ok((r.health.last?.ms ?? 0) >= 100);
 });
 
 test('when the run itself exits, its replicas go with it', async () => {
