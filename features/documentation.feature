@@ -32,6 +32,23 @@ Feature: The documentation is there, and what it shows is real
       | Disaster recovery  |
     And every command, script, path and step that "docs/operations.md, docs/monitoring.md" shows is real
 
+  @prd=blue-green-system-tasks/task-7-3-documentation-deployment/create-user-documentation-e487
+  @prd=blue-green-system-tasks/task-7-3-documentation-deployment/write-operational-runbooks-6ad3
+  @prd=blue-green-system-tasks/task-7-3-documentation-deployment/create-troubleshooting-guides-63ba
+  @prd=blue-green-system-tasks/task-7-3-documentation-deployment/document-configuration-options-8aa9
+  @prd=blue-green-system-tasks/task-7-3-documentation-deployment/create-deployment-guides-30ac
+  @prd=blue-green-system-tasks/task-7-3-documentation-deployment/add-monitoring-recommendations-2efe
+  Scenario: Running cutover up and the docker platform is written down: how to use it, its API and options, a runbook, troubleshooting and what to watch
+    Then "README.md" has these sections:
+      | Running a rollout by hand: `npx cutover` |
+    And "docs/operations.md" has these sections:
+      | Running `cutover up`: restarts, resuming, a lost Docker daemon |
+    And "docs/control-api.md" has these sections:
+      | Finding it and being let in |
+      | Routes                      |
+      | Answers and errors          |
+    And every command, script, path and step that "docs/control-api.md, docs/operations.md, docs/faq.md, docs/workflows.md" shows is real
+
   @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/create-developer-onboarding-guide-dfc2
   @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/document-local-development-setup-e978
   @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/create-contribution-guidelines-ad9b
