@@ -25,6 +25,7 @@ Feature: Blue-green release of TinyURL
   @prd=comprehensive-deployment-system/success-criteria/zero-downtime-deployments-b405
   @prd=canary-readme-tasks/tasks/blue-green-deployment-zero-downtime-strategy-ed9d
   @prd=canary-readme-tasks/tasks/zero-downtime-deployments-validated-cc4d
+  @prd=blue-green-system-tasks/task-7-2-system-integration-testing/performance-testing-under-load-e634
   Scenario: An operator verifies the preview, then switches 500 requests per second with none failing
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 500 requests per second are sent to "tinyurl" for the whole scenario with these requests:

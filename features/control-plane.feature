@@ -29,6 +29,7 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     @prd=blue-green-system-tasks/task-5-1-state-machine-core/create-state-transition-logic-f42c
     @prd=blue-green-system-tasks/task-5-1-state-machine-core/create-deployment-rollback-logic-95af
     @prd=blue-green-system-tasks/task-5-1-state-machine-core/write-state-machine-tests-cc12
+    @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/add-deployment-timeout-handling-a1df
     Scenario: Every transition of the rollout state machine is tested: steps, pauses, analysis, abort, retry, undo, fast rollback, deadlines
       Then the unit tests in "support/rollout/test" all pass, at least 29 of them
 
@@ -63,6 +64,8 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     @prd=blue-green-system-tasks/task-6-2-cli-interface/add-cli-output-formatting-tables-json-6e59
     @prd=blue-green-system-tasks/task-6-2-cli-interface/create-cli-help-and-usage-information-8e71
     @prd=blue-green-system-tasks/task-8-3-security-hardening/secure-configuration-file-handling-e1fd
+    @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/implement-deployment-progress-tracking-77a7
+    @prd=blue-green-system-tasks/task-1-1-project-setup/add-basic-cli-framework-cobra-or-cd53
     Scenario: The CLI as a person uses it: up, set-image, status --watch and --json, promote, refusals, help, lint; its control file is its owner's only
       Then the tests in "support/cli/test" named like "^(up, set-image, status, promote|help: every command|lint: valid files pass)" pass, at least 3 of them
 

@@ -13,6 +13,8 @@ Feature: The docker platform: the images that ship, as containers
   @prd=blue-green-system-tasks/task-2-2-container-state-management/create-container-naming-conventions-de1e
   @prd=blue-green-system-tasks/task-2-2-container-state-management/add-container-cleanup-and-garbage-collection-aa34
   @prd=blue-green-system-tasks/task-2-2-container-state-management/implement-container-log-access-04a4
+  @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/integrate-all-components-in-deployment-flow-774b
+  @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/write-end-to-end-deployment-tests-33c5
   Scenario: A blue-green release runs as containers of the two images, and the run leaves nothing in Docker
     Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     Then every pod of rollout "tinyurl" is one running container of its image, on the run's own network
@@ -45,6 +47,7 @@ Feature: The docker platform: the images that ship, as containers
   @prd=blue-green-system-tasks/task-2-1-docker-integration/write-integration-tests-with-test-containers-4680
   @prd=blue-green-system-tasks/task-2-1-docker-integration/implement-port-management-and-conflict-detection-24d1
   @prd=blue-green-system-tasks/task-3-2-health-check-integration/integrate-health-checker-with-container-manager-6747
+  @prd=blue-green-system-tasks/task-2-2-container-state-management/add-container-resource-monitoring-69cd
   Scenario: The docker runtime's integration tests run against the real daemon and image, a port conflict among them
     Then the unit tests in "support/platform/docker/test" all pass, at least 8 of them
 

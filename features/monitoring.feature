@@ -80,6 +80,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=canary-readme-tasks/tasks/rollback-frequency-18d7
   @prd=canary-readme-tasks/tasks/analysis-template-results-7bd2
   @prd=canary-readme-tasks/tasks/traffic-distribution-1beb
+  @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/implement-deployment-metrics-collection-ba0e
   Scenario: Every metric the canary README lists is collected, per pod where it says so, while a canary runs
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
@@ -138,6 +139,7 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/test-distributed-tracing-edfb
   @prd=canary-readme-tasks/tasks/review-logs-kubectl-logs-deployment-service-194a
   @prd=blue-green-system-tasks/task-8-2-observability-monitoring/add-structured-logging-throughout-8d38
+  @prd=blue-green-system-tasks/task-1-1-project-setup/set-up-basic-logging-with-structured-a627
   Scenario: A request's trace goes through the router into the pod, and a failed one is found in the aggregated logs by its trace id
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"

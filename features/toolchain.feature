@@ -35,3 +35,36 @@ Feature: The machine a verification runs on
       | k8s/          |
       | bench/        |
       | docs/steps.md |
+
+  Rule: The project's own setup (the blue-green system PRD's task 1.1, in TypeScript rather than Go)
+
+    @prd=blue-green-system-tasks/task-1-1-project-setup/initialize-go-module-and-project-structure-9a9d
+    @prd=blue-green-system-tasks/task-1-1-project-setup/set-up-dependency-management-go-mod-e17a
+    Scenario: One npm package with every dependency locked: what is installed is exactly what package-lock.json pins
+      Then every dependency is locked with its checksum, and what is installed is what the lockfile says
+
+    @prd=blue-green-system-tasks/task-1-1-project-setup/create-directory-structure-according-to-design-3d06
+    Scenario: The blue-green system's parts are where the design puts them: one folder per capability
+      Then the project has these files and folders:
+        | support/platform/docker/engine.ts  |
+        | support/platform/docker/runtime.ts |
+        | support/platform/local/supervisor.ts |
+        | support/rollout/controller.ts      |
+        | support/rollout/state-store.ts     |
+        | support/traffic/router.ts          |
+        | support/cli/main.ts                |
+        | support/cli/control.ts             |
+        | services/Dockerfile                |
+        | docs/control-api.md                |
+
+    @prd=blue-green-system-tasks/task-1-1-project-setup/create-makefile-for-build-test-run-e087
+    Scenario: npm scripts build, check, test and run it (what the Makefile's targets were)
+      Then package.json has the scripts:
+        | images        |
+        | typecheck     |
+        | test          |
+        | features      |
+        | features:fast |
+        | report        |
+        | coverage      |
+        | service       |
