@@ -37,6 +37,12 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     Scenario: A rollout saved mid-update is picked up where it was: step, weight, active and preview, what is left of a timed pause
       Then the tests in "support/rollout/test" named like "^(a canary saved at its second pause|a timed pause resumes|blue-green saved at its pause|an aborted update and a healthy rollout resume|a snapshot names its rollout)" pass, at least 5 of them
 
+    @prd=blue-green-system-tasks/task-5-1-state-machine-core/implement-concurrent-deployment-handling-3161
+    @prd=blue-green-system-tasks/task-7-2-system-integration-testing/test-concurrent-deployment-scenarios-1440
+    @prd=blue-green-system-tasks/task-7-2-system-integration-testing/create-multi-application-test-scenarios-758b
+    Scenario: Three applications rolled out at once on one platform each go their own way; an image set again mid-update wins
+      Then the tests in "support/platform/local/test" named like "^three applications rolled out at the same time" pass, at least 1 of them
+
   Rule: cutover up survives crashes and applies saved manifest changes (PRD tasks 1.3, 2.2, 5.1, 7.2)
 
     @prd=blue-green-system-tasks/task-7-2-system-integration-testing/test-system-restart-and-recovery-809f
@@ -99,5 +105,24 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     @prd=blue-green-system-tasks/task-6-1-http-api-server/write-api-integration-tests-9bdb
     @prd=blue-green-system-tasks/task-8-3-security-hardening/implement-input-validation-and-sanitization-44bd
     @prd=blue-green-system-tasks/task-8-3-security-hardening/add-security-headers-363b
+    @prd=blue-green-system-tasks/task-7-1-s3dock-integration/validate-deployment-trigger-flow-7532
+    @prd=blue-green-system-tasks/task-7-1-s3dock-integration/create-integration-documentation-4591
+    @prd=blue-green-system-tasks/task-7-1-s3dock-integration/test-failure-scenarios-f159
     Scenario: Every route is served and documented, only with the run's token; bad input is a 400 naming the field, a refused transition a 409 saying why
       Then the tests in "support/cli/test" named like "^(nothing is served without the token|every answer is JSON|every route is served|bad input is a 400|the client sends the token|docs/control-api.md documents)" pass, at least 6 of them
+
+  Rule: The PRD's deployment trigger (s3dock)
+
+    @not-applicable
+    @prd=blue-green-system-tasks/task-7-1-s3dock-integration/test-api-endpoints-with-s3dock-be9c
+    @prd=blue-green-system-tasks/task-7-1-s3dock-integration/add-s3dock-specific-error-handling-9755
+    Scenario: s3dock itself is not run here
+      Then it does not apply here, because:
+        """
+        s3dock, the tool that triggers deployments in the PRD's design, is not part of this project
+        and is not published in the package registries these machines reach, so it cannot be run
+        against cutover here. What it would call is the control API: its trigger flow (set-image
+        starting an update), its documentation (docs/control-api.md) and every failure a client
+        meets (401, 400 naming the field, 404, 409, 413, cutover up gone) are tested above,
+        with a real client over HTTP. Nothing in cutover is specific to one client.
+        """

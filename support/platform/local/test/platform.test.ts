@@ -327,3 +327,66 @@ spec: {selector: {app: drain}, ports: [{port: 80}]}
   assert.match(ended()?.message ?? '', /drained in \d+ ms/);
   assert.equal(result.failed, 0, `${result.failed} of ${result.sent} requests failed: ${JSON.stringify(result.errors)}`);
 });
+
+test('three applications rolled out at the same time on one platform: each update goes its own way, each Service answers only from its own pods', async () => {
+  const p = await platform();
+  const apps = ['alpha', 'beta', 'gamma'];
+  const colours: Record<string, [string, string]> = { alpha: ['blue', 'green'], beta: ['red', 'yellow'], gamma: ['orange', 'purple'] };
+  await p.applyFiles(
+    apps.map((app) =>
+      manifest(
+        `multi-${app}`,
+        `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: ${app}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: ${app}}}
+  template:
+    metadata: {labels: {app: ${app}}}
+    spec:
+      containers: [{name: demo, image: "argoproj/rollouts-demo:${colours[app]?.[0]}"}]
+  strategy:
+    canary:
+      steps: [{setWeight: 50}, {pause: {duration: 20}}, {setWeight: 100}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${app}}
+spec: {selector: {app: ${app}}, ports: [{port: 80}]}
+`,
+      ),
+    ),
+  );
+  const colourOf = async (app: string) => (await (await fetch(`${p.serviceUrl(app)}/color`)).json()) as string;
+  for (const app of apps) assert.equal(await colourOf(app), colours[app]?.[0]);
+  // All three updates at once; beta is set twice while in flight: the later image wins, the earlier is abandoned.
+  await Promise.all([
+    p.rollout('alpha').setImage(`argoproj/rollouts-demo:${colours.alpha?.[1]}`),
+    p.rollout('beta').setImage('argoproj/rollouts-demo:orange'),
+    p.rollout('gamma').setImage(`argoproj/rollouts-demo:${colours.gamma?.[1]}`),
+  ]);
+  await p.rollout('beta').setImage(`argoproj/rollouts-demo:${colours.beta?.[1]}`);
+  const seen = new Map<string, Set<string>>(apps.map((a) => [a, new Set()]));
+  const done = await Promise.all(
+    apps.map(async (app) => {
+      // While it moves, its Service only ever answers with its own old or new colour (or beta's abandoned orange).
+      const watching = (async () => {
+        for (let i = 0; i < 200 && p.rollout(app).status().phase !== 'Healthy'; i++) {
+          seen.get(app)?.add(await colourOf(app));
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
+      const s = await p.rollout(app).waitFor((x) => x.phase === 'Healthy', 60_000, `${app} Healthy`);
+      await watching;
+      return s;
+    }),
+  );
+  for (const [i, app] of apps.entries()) {
+    assert.equal(done[i]?.stableImage, `argoproj/rollouts-demo:${colours[app]?.[1]}`, app);
+    assert.equal(await colourOf(app), colours[app]?.[1]);
+    const allowed = new Set([...(colours[app] ?? []), ...(app === 'beta' ? ['orange'] : [])]);
+    assert.deepEqual([...(seen.get(app) ?? [])].filter((c) => !allowed.has(c)), [], `${app} answered with another application's colour`);
+  }
+  assert.equal(done[1]?.revision, 3, 'beta: the abandoned orange was revision 2');
+});
