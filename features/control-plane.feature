@@ -111,6 +111,12 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     Scenario: Every route is served and documented, only with the run's token; bad input is a 400 naming the field, a refused transition a 409 saying why
       Then the tests in "support/cli/test" named like "^(nothing is served without the token|every answer is JSON|every route is served|bad input is a 400|the client sends the token|docs/control-api.md documents)" pass, at least 6 of them
 
+  Rule: Notifications (PRD task 5.2)
+
+    @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/add-deployment-notification-system-7510
+    Scenario: Rollout events reach webhooks by Argo's trigger names, in order, retried with backoff, never holding a rollout back
+      Then the unit tests in "support/notifications/test" all pass, at least 5 of them
+
   Rule: The PRD's deployment trigger (s3dock)
 
     @not-applicable

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
-import { ImageCatalog } from '../platform/local/catalog.ts';
+import { ImageCatalog, readCutoverConfig } from '../platform/local/catalog.ts';
+import { WebhookNotifier } from '../notifications/webhook.ts';
 import { DockerRuntime } from '../platform/docker/runtime.ts';
 import { LocalPlatform, type PodHealth } from '../platform/local/platform.ts';
 import { parsePlatformKind } from '../platform/platform.ts';
@@ -27,7 +28,8 @@ const USAGE = `usage:
       with a live status view and a control API on 127.0.0.1. --platform docker runs the
       pods as containers of the real images (npm run images) instead. CUTOVER_TIME_SCALE=0.1
       runs pauses, analysis intervals and delays ten times faster. Ctrl-C stops everything.
-      Saved changes to the manifest files are applied while it runs. Rollout state is kept
+      Saved changes to the manifest files are applied while it runs. Rollout events go to the
+      webhooks of cutover.config.yaml (notifications.webhooks: url, triggers, headers). Rollout state is kept
       in .cutover/state.db and the pods' data in .cutover/data/: started again in this
       directory, it resumes each rollout where it was (--fresh forgets the rollout state).
   cutover rollout set-image <rollout> <image> [--container <name>]
@@ -117,9 +119,20 @@ function parseArgs(argv: string[], valued: string[]): Parsed {
   return { positional, flags };
 }
 
+const CONFIG_FILE = 'cutover.config.yaml';
+
 function loadCatalog(): ImageCatalog {
-  const file = path.resolve('cutover.config.yaml');
+  const file = path.resolve(CONFIG_FILE);
   return fs.existsSync(file) ? ImageCatalog.fromFile(file) : new ImageCatalog();
+}
+
+/** The webhooks of cutover.config.yaml, if it has any. */
+function loadNotifier(say: (line: string) => void): WebhookNotifier | undefined {
+  const file = path.resolve(CONFIG_FILE);
+  const webhooks = fs.existsSync(file) ? readCutoverConfig(file).notifications.webhooks : [];
+  if (webhooks.length === 0) return undefined;
+  console.log(`notifications: ${webhooks.map((w) => `${new URL(w.url).host} (${w.triggers.join(', ')})`).join('; ')}`);
+  return new WebhookNotifier(webhooks, { log: say });
 }
 
 async function up(args: Parsed): Promise<number> {
@@ -141,6 +154,9 @@ async function up(args: Parsed): Promise<number> {
   const kind = parsePlatformKind(typeof kindFlag === 'string' ? kindFlag : 'local');
   if (kind === 'kubernetes') throw new UsageError('cutover up runs the local or the docker platform; on a cluster, apply the manifests with kubectl');
   for (const f of files) if (!fs.existsSync(f)) throw new UsageError(`${f}: no such manifest file`);
+  // The configuration is read before anything is taken or started: a bad one changes nothing.
+  const catalog = loadCatalog();
+  const notifier = loadNotifier(say);
   // One `cutover up` per directory: the state and data here are its own.
   const crashed = claimDirectory();
   if (crashed !== undefined) console.log(`the cutover up before (pid ${crashed.pid}, started ${crashed.startedAt}) did not stop cleanly: what it left is cleaned up and its rollouts resume`);
@@ -163,7 +179,8 @@ async function up(args: Parsed): Promise<number> {
   }
   const runtime = kind === 'docker' ? new DockerRuntime({ log: say }) : undefined;
   const platform = new LocalPlatform({
-    catalog: loadCatalog(),
+    ...(notifier ? { notifier } : {}),
+    catalog,
     timeScale: timeScaleFromEnv(),
     log: say,
     dataDir: path.resolve(DATA_DIR),
@@ -183,6 +200,8 @@ async function up(args: Parsed): Promise<number> {
     console.log('\nstopping: controllers, replicas, routers…');
     await control?.close();
     await platform.close();
+    // What the last moves notified still goes out (bounded).
+    await notifier?.close();
     store.close();
     fs.rmSync(STATE_FILE, { force: true });
     console.log(

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { WebhookSchema } from '../../notifications/webhook.ts';
 import { SERVICE_NAMES } from '../../../services/registry.ts';
 import { ManifestError, lineOf, pathText } from '../../manifests/load.ts';
 
@@ -56,7 +57,35 @@ export const CatalogEntrySchema = z.object({
   portEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').default('PORT'),
 });
 
-export const CatalogConfigSchema = z.object({ images: z.array(CatalogEntrySchema).default([]) }).strict();
+/** cutover.config.yaml: local runnables for images, and where rollout events are sent. */
+export const CatalogConfigSchema = z
+  .object({
+    images: z.array(CatalogEntrySchema).default([]),
+    notifications: z.object({ webhooks: z.array(WebhookSchema).default([]) }).strict().default({ webhooks: [] }),
+  })
+  .strict();
+
+export type CutoverConfig = z.output<typeof CatalogConfigSchema>;
+
+/** Reads cutover.config.yaml; anything wrong fails with the file, line and field. */
+export function readCutoverConfig(file: string): CutoverConfig {
+  const text = fs.readFileSync(file, 'utf8');
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
+  if (doc.errors.length > 0) {
+    throw new ManifestError(doc.errors.map((e) => ({ where: { file, document: 0, line: e.linePos?.[0]?.line }, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` })));
+  }
+  const parsed = CatalogConfigSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    throw new ManifestError(
+      parsed.error.issues.map((i) => {
+        const p = i.path.filter((x): x is string | number => typeof x !== 'symbol');
+        return { where: { file, document: 0, line: lineOf(doc, counter, p) }, path: pathText(p), message: i.message };
+      }),
+    );
+  }
+  return parsed.data;
+}
 
 export type CatalogEntry = z.output<typeof CatalogEntrySchema>;
 
@@ -67,23 +96,9 @@ export class ImageCatalog {
 
   /** Reads a cutover.config.yaml; a bad entry fails with the file, line and field. */
   static fromFile(file: string): ImageCatalog {
-    const text = fs.readFileSync(file, 'utf8');
-    const counter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: counter });
-    if (doc.errors.length > 0) {
-      throw new ManifestError(doc.errors.map((e) => ({ where: { file, document: 0, line: e.linePos?.[0]?.line }, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` })));
-    }
-    const parsed = CatalogConfigSchema.safeParse(doc.toJS() ?? {});
-    if (!parsed.success) {
-      throw new ManifestError(
-        parsed.error.issues.map((i) => {
-          const p = i.path.filter((x): x is string | number => typeof x !== 'symbol');
-          return { where: { file, document: 0, line: lineOf(doc, counter, p) }, path: pathText(p), message: i.message };
-        }),
-      );
-    }
+    const config = readCutoverConfig(file);
     const baseDir = path.dirname(path.resolve(file));
-    return new ImageCatalog(parsed.data.images.map((e) => ({ ...e, source: file, baseDir })));
+    return new ImageCatalog(config.images.map((e) => ({ ...e, source: file, baseDir })));
   }
 
   /** What runs for an image; user entries win over the built-ins. */

@@ -21,7 +21,7 @@ import { AnalysisRun, type AnalysisRunSnapshot } from '../../analysis/run.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
 import type { Service } from '../../manifests/service.ts';
-import { RolloutController, type AnalysisLauncher, type AnalysisRequest, type RolloutWorkloads } from '../../rollout/controller.ts';
+import { RolloutController, type AnalysisLauncher, type AnalysisRequest, type RolloutEvent, type RolloutStatus, type RolloutWorkloads } from '../../rollout/controller.ts';
 import type { Rollout } from '../../rollout/model.ts';
 import type { Revision } from '../../rollout/revision.ts';
 import { serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
@@ -70,6 +70,8 @@ export interface LocalPlatformOptions {
    * caller opens and closes it.
    */
   stateStore?: RolloutStateStore;
+  /** Told of every rollout event with the rollout's status (webhook notifications). */
+  notifier?: { rolloutEvent(rollout: string, event: RolloutEvent, status: RolloutStatus): void };
 }
 
 /** A runtime that a whole platform runs on: it says what an image is, and is closed with the platform. */
@@ -284,8 +286,9 @@ export class LocalPlatform implements Platform {
     const entry: RolloutEntry = { sets: new Map(), manifestSha256: sha, controller: undefined as unknown as RolloutController };
     const analysis: AnalysisLauncher = { start: (request) => this.startAnalysis(request) };
     entry.controller = new RolloutController(spec, { workloads: this.workloadsFor(entry), analysis, timeScale: this.timeScale });
-    entry.controller.on('event', (e: { reason: string; message: string }) => {
+    entry.controller.on('event', (e: RolloutEvent) => {
       this.record(`rollout/${name}`, e.reason, e.message);
+      this.options.notifier?.rolloutEvent(name, e, entry.controller.status());
       this.rolloutMetrics.event(name, this.namespaceOf(name), e.reason);
       if (e.reason !== 'PhaseChanged') this.log(`rollout ${name}: ${e.message}`);
     });
