@@ -49,6 +49,16 @@ Feature: The documentation is there, and what it shows is real
       | Answers and errors          |
     And every command, script, path and step that "docs/control-api.md, docs/operations.md, docs/faq.md, docs/workflows.md" shows is real
 
+  @prd=blue-green-system-tasks/task-8-3-security-hardening/create-security-documentation-f53d
+  Scenario: What cutover exposes, keeps and checks is written down for a security review
+    Then "docs/security.md" has these sections:
+      | What cutover listens on |
+      | Files it keeps          |
+      | Docker                  |
+      | Input                   |
+      | Checked on every run    |
+    And every command, script, path and step that "docs/security.md" shows is real
+
   @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/create-developer-onboarding-guide-dfc2
   @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/document-local-development-setup-e978
   @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/create-contribution-guidelines-ad9b

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
-import { ImageCatalog, readCutoverConfig } from '../platform/local/catalog.ts';
+import { ImageCatalog, readCutoverConfig, secretsReadableByOthers } from '../platform/local/catalog.ts';
 import { WebhookNotifier } from '../notifications/webhook.ts';
 import { DockerRuntime } from '../platform/docker/runtime.ts';
 import { LocalPlatform, type PodHealth } from '../platform/local/platform.ts';
@@ -131,6 +131,8 @@ function loadNotifier(say: (line: string) => void): WebhookNotifier | undefined 
   const file = path.resolve(CONFIG_FILE);
   const webhooks = fs.existsSync(file) ? readCutoverConfig(file).notifications.webhooks : [];
   if (webhooks.length === 0) return undefined;
+  const exposed = secretsReadableByOthers(file, webhooks);
+  if (exposed) console.log(`warning: ${exposed}`);
   console.log(`notifications: ${webhooks.map((w) => `${new URL(w.url).host} (${w.triggers.join(', ')})`).join('; ')}`);
   return new WebhookNotifier(webhooks, { log: say });
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { tempDataDir } from '../../../services/common/testing.ts';
 import { ManifestError } from '../../manifests/load.ts';
-import { readCutoverConfig } from '../../platform/local/catalog.ts';
+import { readCutoverConfig, secretsReadableByOthers } from '../../platform/local/catalog.ts';
 import { LocalPlatform } from '../../platform/local/platform.ts';
 import type { RolloutEvent, RolloutStatus } from '../../rollout/controller.ts';
 import { WebhookNotifier, WebhookSchema, type Notification } from '../webhook.ts';
@@ -98,11 +98,18 @@ test('a receiver that never answers: each try bounded, the queue bounded, close 
   assert.ok(lines.some((l) => /dropped: 3 are still waiting/.test(l)), lines.join('\n'));
 });
 
-test('cutover.config.yaml: webhooks are read with their triggers; a wrong trigger or URL names the file, line and field', () => {
+test('cutover.config.yaml: webhooks are read with their triggers, headers only from an owner-only file; a wrong trigger or URL names the file, line and field', () => {
   const dir = tempDataDir('notify-config');
   const good = path.join(dir, 'good.yaml');
   fs.writeFileSync(good, 'notifications:\n  webhooks:\n  - url: http://127.0.0.1:9/hook\n    triggers: [on-rollout-aborted]\n    rollouts: [tinyurl]\n');
   assert.deepEqual(readCutoverConfig(good).notifications.webhooks, [{ url: 'http://127.0.0.1:9/hook', triggers: ['on-rollout-aborted'], headers: {}, rollouts: ['tinyurl'] }]);
+  assert.equal(secretsReadableByOthers(good, readCutoverConfig(good).notifications.webhooks), undefined, 'no headers, nothing secret');
+  const secret = path.join(dir, 'secret.yaml');
+  fs.writeFileSync(secret, 'notifications:\n  webhooks:\n  - url: http://127.0.0.1:9/hook\n    headers: {Authorization: Bearer x}\n', { mode: 0o644 });
+  fs.chmodSync(secret, 0o644);
+  assert.match(secretsReadableByOthers(secret, readCutoverConfig(secret).notifications.webhooks) ?? '', /secret\.yaml holds webhook headers and others can read it \(mode 644\): chmod 600 /);
+  fs.chmodSync(secret, 0o600);
+  assert.equal(secretsReadableByOthers(secret, readCutoverConfig(secret).notifications.webhooks), undefined);
   const bad = path.join(dir, 'bad.yaml');
   fs.writeFileSync(bad, 'notifications:\n  webhooks:\n  - url: not a url\n    triggers: [on-rollout-exploded]\n');
   assert.throws(() => readCutoverConfig(bad), (err: Error) => {

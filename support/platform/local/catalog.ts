@@ -67,6 +67,13 @@ export const CatalogConfigSchema = z
 
 export type CutoverConfig = z.output<typeof CatalogConfigSchema>;
 
+/** Webhook headers are usually tokens: a config file holding them should be its owner's only. What to do when it is not. */
+export function secretsReadableByOthers(file: string, webhooks: CutoverConfig['notifications']['webhooks']): string | undefined {
+  if (!webhooks.some((w) => Object.keys(w.headers).length > 0)) return undefined;
+  const mode = fs.statSync(file).mode & 0o777;
+  return (mode & 0o077) === 0 ? undefined : `${path.basename(file)} holds webhook headers and others can read it (mode ${mode.toString(8)}): chmod 600 ${file}`;
+}
+
 /** Reads cutover.config.yaml; anything wrong fails with the file, line and field. */
 export function readCutoverConfig(file: string): CutoverConfig {
   const text = fs.readFileSync(file, 'utf8');
