@@ -94,6 +94,18 @@ Feature: The control plane of cutover up: a state machine whose state survives r
       Then the tests in "support/rollout/test" named like "^pods keep their last state" pass, at least 1 of them
       And the tests in "support/cli/test" named like "^(up, set-image, status, promote|every route is served)" pass, at least 2 of them
 
+  Rule: Resource limits (PRD task 8.1)
+
+    @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/add-resource-limit-handling-ab39
+    Scenario: A pod over its memory limit is OOM-killed and restarted, one within it is left alone
+      Then the tests in "support/platform/local/test" named like "^a replica over its memory limit is OOM-killed" pass, at least 1 of them
+
+  Rule: Logs are kept bounded (PRD task 8.2)
+
+    @prd=blue-green-system-tasks/task-8-2-observability-monitoring/implement-log-rotation-cd60
+    Scenario: The platform's aggregated logs keep the newest lines: past the bound the oldest go first, and queries still work
+      Then the tests in "support/logs/test" named like "^queries by rollout, time, level and trace id; the oldest lines go first past the bound" pass, at least 1 of them
+
   Rule: The REST control API (PRD task 6.1)
 
     @prd=blue-green-system-tasks/task-6-1-http-api-server/implement-rest-api-endpoints-e6d0

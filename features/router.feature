@@ -36,6 +36,10 @@ Feature: The cutover router: the blue-green system's traffic switch
     Scenario: An upgrade is proxied both ways, counted as open, and cut at the drain timeout
       Then the tests in "support/traffic/test" named like "^WebSocket upgrades are proxied and count against draining" pass, at least 1 of them
 
+    @prd=blue-green-system-tasks/task-4-2-websocket-support/handle-websocket-specific-errors-1bf7
+    Scenario: WebSocket errors get answers: no backend, a refused upgrade, a dead or mute backend (bounded), a backend gone mid-conversation
+      Then the tests in "support/traffic/test" named like "^WebSocket errors" pass, at least 1 of them
+
   Rule: Connection draining (PRD task 4.3)
 
     @prd=blue-green-system-tasks/task-4-3-connection-draining/implement-graceful-connection-draining-410a

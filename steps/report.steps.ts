@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Then, When } from '@cucumber/cucumber';
+import { Then, When, type DataTable } from '@cucumber/cucumber';
 import { commaList } from '../support/vocabulary/parse.ts';
 import { viewReportScenario } from '../support/browser/allure-report.ts';
 import { launchChromium } from '../support/browser/chromium.ts';
-import { buildReport, dryRunFeatures, runFeature } from '../support/evidence/report.ts';
+import { buildReport, dryRunFeatures, runFeature, scenarioAttachments } from '../support/evidence/report.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 function reportOf(world: CutoverWorld): string {
@@ -55,5 +55,16 @@ Then('a dry run of {string} matches every step to exactly one definition', async
   await this.evidence.text('dry run', outcome.output);
   await this.evidence.verify(`every step of ${paths} has one definition`, unmatched === 0 && outcome.steps > 0, { expected: '0 undefined, 0 ambiguous', measured: { scenarios: outcome.scenarios, steps: outcome.steps, ...outcome.byStatus } }, () =>
     `${outcome.byStatus.undefined ?? 0} undefined and ${outcome.byStatus.ambiguous ?? 0} ambiguous steps in ${paths}: ${outcome.output.slice(-1500)}`,
+  );
+});
+
+/** What a failed scenario leaves for whoever debugs it: each named attachment is in its report (rollout statuses and events, analysis measurements, platform events and routers, replica logs). */
+Then('the failed scenario {string} carries the diagnostics:', async function (this: CutoverWorld, scenario: string, table: DataTable) {
+  const wanted = table.raw().flat().map((s) => s.trim()).filter(Boolean);
+  const results = path.join(path.dirname(reportOf(this)), 'allure-results');
+  const found = scenarioAttachments(results, scenario);
+  const missing = wanted.filter((w) => !(found?.attachments ?? []).some((a) => a.startsWith(w)));
+  await this.evidence.verify(`diagnostics of "${scenario}"`, found !== undefined && found.status === 'failed' && missing.length === 0, { expected: { status: 'failed', attachments: wanted }, measured: found ?? null }, () =>
+    found === undefined ? `no result named "${scenario}" in ${results}` : found.status !== 'failed' ? `"${scenario}" ${found.status}: diagnostics are for failed scenarios` : `"${scenario}" lacks ${missing.join(', ')} (it has ${found.attachments.join(', ')})`,
   );
 });

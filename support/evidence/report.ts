@@ -1,6 +1,7 @@
 // A verification run as a release manager receives it: a feature run by
 // cucumber-js through cucumber.mjs with its reports in a folder of its own,
 // and the Allure HTML built from them (`npm run report`).
+import fs from 'node:fs';
 import path from 'node:path';
 import { runBounded, type ProcessOutcome } from '../process/bounded.ts';
 
@@ -45,4 +46,22 @@ export async function dryRunFeatures(root: string, paths: string[], reportsDir: 
     if (status !== undefined) byStatus[status] = Number(n);
   }
   return { scenarios: scenarios.total, steps: steps.total, byStatus, output: r.output };
+}
+
+/** The names of every attachment of a scenario's Allure result: its steps', and its hooks' (kept in the containers that list it as a child). */
+export function scenarioAttachments(resultsDir: string, scenario: string): { status: string; attachments: string[] } | undefined {
+  const names = (node: unknown): string[] => {
+    if (node === null || typeof node !== 'object') return [];
+    const n = node as { attachments?: { name: string }[]; steps?: unknown[]; befores?: unknown[]; afters?: unknown[] };
+    return [...(n.attachments ?? []).map((a) => a.name), ...[...(n.steps ?? []), ...(n.befores ?? []), ...(n.afters ?? [])].flatMap(names)];
+  };
+  const read = (suffix: string) =>
+    fs
+      .readdirSync(resultsDir)
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8')) as { uuid: string; name?: string; status?: string; children?: string[] });
+  const result = read('-result.json').find((r) => r.name === scenario);
+  if (result === undefined) return undefined;
+  const hooks = read('-container.json').filter((c) => c.children?.includes(result.uuid));
+  return { status: result.status ?? 'unknown', attachments: [...names(result), ...hooks.flatMap(names)] };
 }

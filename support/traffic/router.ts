@@ -541,7 +541,11 @@ export class ServiceRouter {
     headers.upgrade = req.headers.upgrade;
     const upstream = http.request({ hostname: b.target.hostname, port: b.target.port, method: req.method, path: req.url, headers });
     b.stats.requests++;
+    // Until the backend answers the upgrade, it has as long as any request; after it, the connection lives as long as the WebSocket.
+    const answerTimer = setTimeout(() => upstream.destroy(new Error(`no answer to the upgrade from ${b.backend.id} within ${this.upstreamTimeoutMs} ms`)), this.upstreamTimeoutMs);
+    socket.on('error', () => upstream.destroy());
     upstream.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
+      clearTimeout(answerTimer);
       this.record(b, '1xx');
       socket.write(rawHead(upstreamRes));
       if (upstreamHead.length > 0) socket.write(upstreamHead);
@@ -563,14 +567,16 @@ export class ServiceRouter {
       socket.pipe(upstreamSocket);
     });
     upstream.on('response', (upstreamRes) => {
+      clearTimeout(answerTimer);
       // The backend refused to upgrade: pass its answer on.
       this.record(b, classOf(upstreamRes.statusCode ?? 502));
       socket.write(rawHead(upstreamRes));
       upstreamRes.pipe(socket);
     });
     upstream.on('error', () => {
+      clearTimeout(answerTimer);
       this.record(b, 'error');
-      socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      if (!socket.destroyed) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     });
     upstream.end();
   }

@@ -237,6 +237,60 @@ test('WebSocket upgrades are proxied and count against draining', async (t) => {
   await closed;
 });
 
+/** Opens a WebSocket through the router: resolves with the HTTP status it was refused with, or 101 once open. */
+function wsOpen(url: string): Promise<{ status: number; ws?: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket`);
+    ws.once('open', () => resolve({ status: 101, ws }));
+    ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+    ws.once('error', () => resolve({ status: 0 }));
+  });
+}
+
+test('WebSocket errors: no backend is a 503, a refused upgrade passes on what the backend answered, a dead or mute backend a bounded 502, a backend gone mid-conversation closes the client', async (t) => {
+  const r = await router(t, { upstreamTimeoutMs: 300 });
+  assert.equal((await wsOpen(r.url)).status, 503, 'no backend');
+
+  const refusing = await backend('refusing', (_req, res) => res.writeHead(403).end('no sockets for you'));
+  t.after(refusing.close);
+  await r.setGroups([{ name: 'g', weight: 1, backends: [refusing.backend] }]);
+  assert.equal((await wsOpen(r.url)).status, 403, 'the backend said no: its answer goes on');
+
+  const dead = { id: 'dead', url: `http://127.0.0.1:${await freePort()}`, version: 'dead' };
+  await r.setGroups([{ name: 'g', weight: 1, backends: [dead] }]);
+  assert.equal((await wsOpen(r.url)).status, 502, 'nobody listens there');
+
+  const held: import('node:stream').Duplex[] = [];
+  const mute = http.createServer();
+  mute.on('upgrade', (_req, socket) => held.push(socket));
+  await new Promise<void>((res) => mute.listen(0, '127.0.0.1', res));
+  t.after(() => {
+    for (const h of held) h.destroy();
+    mute.close();
+  });
+  await r.setGroups([{ name: 'g', weight: 1, backends: [{ id: 'mute', url: `http://127.0.0.1:${(mute.address() as AddressInfo).port}`, version: 'mute' }] }]);
+  const started = Date.now();
+  assert.equal((await wsOpen(r.url)).status, 502, 'a backend that never answers the upgrade');
+  assert.ok(Date.now() - started < 2000, `answered after ${Date.now() - started} ms, the upstream timeout is 300 ms`);
+
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => ws.on('message', () => ws.terminate()));
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  t.after(() => {
+    wss.close();
+    server.close();
+  });
+  await r.setGroups([{ name: 'g', weight: 1, backends: [{ id: 'ws', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, version: 'ws' }] }]);
+  const open = await wsOpen(r.url);
+  assert.equal(open.status, 101);
+  const closed = new Promise((resolve) => open.ws?.once('close', resolve));
+  open.ws?.send('bye');
+  await closed;
+  const stats = r.stats().backends;
+  assert.equal(stats.find((b) => b.id === 'ws')?.openUpgrades, 0, 'the closed WebSocket no longer holds its backend');
+});
+
 test('faults: an even share aborted with a status, a delay added, limited to a group', async (t) => {
   const a = await backend('a');
   t.after(a.close);

@@ -162,8 +162,10 @@ test('a replica over its memory limit is OOM-killed and restarted; one within it
     http.createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
     setTimeout(() => { globalThis.hog = Buffer.alloc(64 * 1024 * 1024, 1); }, 300);
     setInterval(() => {}, 1000);`;
-  const hog = await supervisor.start({ name: 'hog', runnable: script(code), env: {}, readiness: { periodMs: 100, path: '/' }, memoryLimitBytes: 48 * 2 ** 20, memoryCheckMs: 50 });
-  const roomy = await supervisor.start({ name: 'roomy', runnable: script(code), env: {}, readiness: { periodMs: 100, path: '/' }, memoryLimitBytes: 1024 * 2 ** 20, memoryCheckMs: 50 });
+  // A plain node: under cucumber-js, NODE_OPTIONS would load tsx into it too, and its baseline alone could pass 48 MiB.
+  const env = { NODE_OPTIONS: '' };
+  const hog = await supervisor.start({ name: 'hog', runnable: script(code), env, readiness: { periodMs: 100, path: '/' }, memoryLimitBytes: 48 * 2 ** 20, memoryCheckMs: 50 });
+  const roomy = await supervisor.start({ name: 'roomy', runnable: script(code), env, readiness: { periodMs: 100, path: '/' }, memoryLimitBytes: 1024 * 2 ** 20, memoryCheckMs: 50 });
   const until = Date.now() + 10_000;
   while (hog.restarts < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   const events = supervisor.events.filter((e) => e.replica === 'hog').map((e) => e.type);
