@@ -7,32 +7,14 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../../services/common/testing.ts';
+import { demoCanary } from '../../platform/local/test/demo-manifests.ts';
 import { BIN, cliEnv, startUp } from './up-process.ts';
 
 const K8S = fileURLToPath(new URL('../../../k8s/', import.meta.url));
 const cwd = tempDataDir('cli');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, env: cliEnv(), encoding: 'utf8', timeout: 90_000 });
 
-const MANIFEST = `
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: demo}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      containers: [{name: demo, image: "argoproj/rollouts-demo:blue"}]
-  strategy:
-    canary:
-      steps: [{setWeight: 50}, {pause: {}}, {setWeight: 80}, {pause: {duration: 20}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo}
-spec: {selector: {app: demo}, ports: [{port: 80}]}
-`;
+const MANIFEST = demoCanary('demo', { steps: '[{setWeight: 50}, {pause: {}}, {setWeight: 80}, {pause: {duration: 20}}]' });
 
 let up: import('node:child_process').ChildProcess | undefined;
 after(() => {

@@ -9,33 +9,13 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../../services/common/testing.ts';
 import { LocalPlatform } from '../../platform/local/platform.ts';
+import { demoCanary } from '../../platform/local/test/demo-manifests.ts';
 import { CONTROL_ROUTES, callControl, startControlServer } from '../control.ts';
 
 const DOC = fileURLToPath(new URL('../../../docs/control-api.md', import.meta.url));
 const dir = tempDataDir('control-api');
 const manifest = path.join(dir, 'demo.yaml');
-fs.writeFileSync(
-  manifest,
-  `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: demo}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      containers: [{name: demo, image: "argoproj/rollouts-demo:blue"}]
-  strategy:
-    canary:
-      steps: [{setWeight: 50}, {pause: {}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo}
-spec: {selector: {app: demo}, ports: [{port: 80}]}
-`,
-);
+fs.writeFileSync(manifest, demoCanary('demo'));
 const TOKEN = 'a-token-for-this-test';
 const platform = new LocalPlatform({ timeScale: 0.05, dataDir: path.join(dir, 'data') });
 let server: Awaited<ReturnType<typeof startControlServer>>;

@@ -12,6 +12,7 @@ import { tempDataDir } from '../../../services/common/testing.ts';
 import { ManifestError } from '../../manifests/load.ts';
 import { readCutoverConfig, secretsReadableByOthers } from '../../platform/local/catalog.ts';
 import { LocalPlatform } from '../../platform/local/platform.ts';
+import { demoCanary } from '../../platform/local/test/demo-manifests.ts';
 import type { RolloutEvent, RolloutStatus } from '../../rollout/controller.ts';
 import { WebhookNotifier, WebhookSchema, type Notification } from '../webhook.ts';
 
@@ -125,32 +126,7 @@ test('from a real platform: a canary that completes notifies on-rollout-complete
   t.after(r.close);
   const dir = tempDataDir('notify-platform');
   const file = path.join(dir, 'demo.yaml');
-  fs.writeFileSync(
-    file,
-    ['demo', 'other']
-      .map(
-        (name) => `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: ${name}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers: [{name: demo, image: "argoproj/rollouts-demo:blue"}]
-  strategy:
-    canary:
-      steps: [{setWeight: 50}, {pause: {duration: 1}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
-`,
-      )
-      .join('---\n'),
-  );
+  fs.writeFileSync(file, ['demo', 'other'].map((name) => demoCanary(name, { steps: '[{setWeight: 50}, {pause: {duration: 1}}]' })).join('---\n'));
   const notifier = new WebhookNotifier([WebhookSchema.parse({ url: r.url, triggers: ['on-rollout-updated', 'on-rollout-completed'], rollouts: ['demo'] })]);
   const platform = new LocalPlatform({ timeScale: 0.05, dataDir: path.join(dir, 'data'), notifier });
   t.after(() => platform.close());

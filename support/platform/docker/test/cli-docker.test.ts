@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { tempDataDir } from '../../../../services/common/testing.ts';
 import { BIN, cliEnv, startUp } from '../../../cli/test/up-process.ts';
+import { demoBlueGreen } from '../../local/test/demo-manifests.ts';
 import { DockerEngine } from '../engine.ts';
 import { LABEL_OWNER_PID } from '../runtime.ts';
 
@@ -28,32 +29,7 @@ after(async () => {
 });
 
 test('cutover up --platform docker: the same commands move a blue-green rollout of containers, and Ctrl-C removes them', { skip }, async () => {
-  fs.writeFileSync(
-    path.join(cwd, 'demo.yaml'),
-    `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: demo}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: demo}}
-  template:
-    metadata: {labels: {app: demo}}
-    spec:
-      containers: [{name: demo, image: "argoproj/rollouts-demo:blue"}]
-  strategy:
-    blueGreen: {activeService: demo, previewService: demo-preview, autoPromotionEnabled: false, scaleDownDelaySeconds: 0}
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo}
-spec: {selector: {app: demo}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: demo-preview}
-spec: {selector: {app: demo}, ports: [{port: 80}]}
-`,
-  );
+  fs.writeFileSync(path.join(cwd, 'demo.yaml'), demoBlueGreen('demo'));
   const started = await startUp(cwd, ['demo.yaml', '--platform', 'docker', '--quiet'], { ...env, CUTOVER_TIME_SCALE: '0.05' });
   up = started.child;
   const output = started.output;

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { tempDataDir } from '../../../../services/common/testing.ts';
 import { runOpenModelLoad, type LoadResult } from '../../../traffic/load.ts';
 import { LocalPlatform } from '../platform.ts';
+import { demoBlueGreen, demoCanary } from './demo-manifests.ts';
 
 // Manifest seconds run at 1/50: a 10 s pause takes 200 ms.
 const SCALE = 0.02;
@@ -283,34 +284,7 @@ test('the rollouts-demo examples in k8s/examples run unchanged: blue-green with 
 
 test('a scale-down drains what is in flight and says so: Draining with the count, then Drained with the time; no request fails', async () => {
   const p = await platform();
-  await p.applyFiles([
-    manifest(
-      'drain',
-      `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: drain}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: drain}}
-  template:
-    metadata: {labels: {app: drain}}
-    spec:
-      containers: [{name: demo, image: "argoproj/rollouts-demo:slow-blue"}]
-  strategy:
-    blueGreen: {activeService: drain, previewService: drain-preview, autoPromotionEnabled: true, scaleDownDelaySeconds: 0}
----
-apiVersion: v1
-kind: Service
-metadata: {name: drain}
-spec: {selector: {app: drain}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: drain-preview}
-spec: {selector: {app: drain}, ports: [{port: 80}]}
-`,
-    ),
-  ]);
+  await p.applyFiles([manifest('drain', demoBlueGreen('drain', { image: 'argoproj/rollouts-demo:slow-blue', blueGreen: 'autoPromotionEnabled: true, scaleDownDelaySeconds: 0' }))]);
   // Every request takes a second (slow-*): some are always in flight on the old stack when it goes.
   const stop = new AbortController();
   const load = runOpenModelLoad({ target: p.serviceUrl('drain'), ratePerSecond: 20, durationMs: 30_000, request: () => ({ path: '/color' }), signal: stop.signal, timeoutMs: 5000 });
@@ -332,32 +306,7 @@ test('three applications rolled out at the same time on one platform: each updat
   const p = await platform();
   const apps = ['alpha', 'beta', 'gamma'];
   const colours: Record<string, [string, string]> = { alpha: ['blue', 'green'], beta: ['red', 'yellow'], gamma: ['orange', 'purple'] };
-  await p.applyFiles(
-    apps.map((app) =>
-      manifest(
-        `multi-${app}`,
-        `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: ${app}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: ${app}}}
-  template:
-    metadata: {labels: {app: ${app}}}
-    spec:
-      containers: [{name: demo, image: "argoproj/rollouts-demo:${colours[app]?.[0]}"}]
-  strategy:
-    canary:
-      steps: [{setWeight: 50}, {pause: {duration: 20}}, {setWeight: 100}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${app}}
-spec: {selector: {app: ${app}}, ports: [{port: 80}]}
-`,
-      ),
-    ),
-  );
+  await p.applyFiles(apps.map((app) => manifest(`multi-${app}`, demoCanary(app, { replicas: 2, image: `argoproj/rollouts-demo:${colours[app]?.[0]}`, steps: '[{setWeight: 50}, {pause: {duration: 20}}, {setWeight: 100}]' }))));
   const colourOf = async (app: string) => (await (await fetch(`${p.serviceUrl(app)}/color`)).json()) as string;
   for (const app of apps) assert.equal(await colourOf(app), colours[app]?.[0]);
   // All three updates at once; beta is set twice while in flight: the later image wins, the earlier is abandoned.
