@@ -64,10 +64,14 @@ test('a replica runs as a container of the image: ready by its probe, its data o
   assert.ok((r.usage()?.memoryBytes ?? 0) > 1e6, 'memory read from the container cgroup');
   const firstContainer = supervisor.events[0]?.message ?? '';
   assert.match(firstContainer, /container [0-9a-f]{12} \(cutover\/tinyurl:v1\) on port \d+/);
+  const [mine] = await engine.containers(`${LABEL_RUN}=${runtime.runId}`);
+  assert.deepEqual((await engine.inspect(mine?.id ?? ''))?.healthcheck, ['NONE'], "the image's HEALTHCHECK is off: readiness is the manifest's probe");
 
   // A kill is a crash: the container is replaced, on the same data.
   assert.equal(await r.signal('SIGKILL'), true);
-  await once(r, 'event');
+  // Not the first event: a readiness probe may fail (ProbeFailed) before the exit is seen.
+  const restarting = new Promise<void>((resolve) => r.on('event', (e: { type: string }) => e.type === 'Restarting' && resolve()));
+  await restarting;
   await r.waitReady(30_000);
   assert.equal(r.restarts, 1);
   assert.match(supervisor.events.find((e) => e.type === 'Exited')?.message ?? '', /exit code 137 \(SIGKILL\)/);
