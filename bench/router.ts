@@ -63,7 +63,7 @@ async function startHaproxy(backendUrl: string) {
       await (await fetch(`${url}/color`)).text();
       break;
     } catch (err) {
-      if (i > 50) throw new Error(`haproxy did not answer on ${url}: ${(err as Error).message}`);
+      if (i > 50) throw new Error(`haproxy did not answer on ${url}: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }

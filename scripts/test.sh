@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# npm test: typecheck, the step library's docs, then every unit and integration test.
+# npm test: lint, typecheck, the step library's docs, then every unit and integration test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "== lint (eslint)"
+npx eslint .
 echo "== typecheck"
 npx tsc --noEmit
 echo "== docs/steps.md"

@@ -143,9 +143,9 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 export async function awaitConvergence(editors: DocsEditor[], readServer: () => Promise<{ content: string; version: number }>, timeoutMs: number): Promise<Convergence> {
   const started = Date.now();
-  let pages: Convergence['pages'] = [];
+  let pages: Convergence['pages'];
   let server = { content: '', version: -1 };
-  let converged = false;
+  let converged: boolean;
   for (;;) {
     server = await readServer();
     pages = await Promise.all(editors.map(async (e) => ({ user: e.user, sockets: e.sockets, failedConnects: e.failedConnects, problems: [...e.problems], ...(await e.state()) })));

@@ -274,7 +274,7 @@ export async function callControl<T>(control: { url: string; token?: string }, m
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
-    throw new Error(`cannot reach \`cutover up\` at ${base}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message} (is it still running?)`);
+    throw new Error(`cannot reach \`cutover up\` at ${base}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message} (is it still running?)`, { cause: err });
   }
   const data = (await res.json()) as T & { error?: string };
   if (!res.ok) throw new Error(data.error ?? `${method} ${route} answered ${res.status}`);

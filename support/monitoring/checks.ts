@@ -13,7 +13,7 @@ export class MonitoringTimeout extends Error {
 /** Calls `check` every `intervalMs` until it returns { done: true } or `timeoutMs` passes; the timeout names what was expected and last seen. */
 export async function pollUntil<T>(check: () => Promise<{ done: boolean; value: T; seen: string }>, timeoutMs: number, expected: string, intervalMs = 1000): Promise<{ value: T; afterMs: number }> {
   const started = Date.now();
-  let last = 'nothing yet';
+  let last: string;
   for (;;) {
     try {
       const r = await check();

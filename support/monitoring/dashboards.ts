@@ -43,7 +43,7 @@ export function parseDashboard(text: string, file: string): LoadedDashboard {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not JSON: ${(err as Error).message}`);
+    throw new Error(`${file}: not JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = DashboardSchema.safeParse(json);
   if (!parsed.success) {

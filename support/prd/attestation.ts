@@ -21,11 +21,25 @@ export function readAttestation(dir: string, name: string): Attestation {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`"${name}" is not an attestation name (lowercase words joined by "-")`);
   const file = path.join(dir, `${name}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no attestation ${file}: this item needs a person's attestation (items, who, when, evidence) before it counts`);
+  return parseAttestationFile(file);
+}
+
+/** Every attestation on file in dir; a malformed one fails (it would otherwise silently not count). */
+export function readAttestations(dir: string): Attestation[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((name) => parseAttestationFile(path.join(dir, name)));
+}
+
+function parseAttestationFile(file: string): Attestation {
   let raw: unknown;
   try {
     raw = parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: not YAML: ${(err as Error).message}`);
+    throw new Error(`${file}: not YAML: ${(err as Error).message}`, { cause: err });
   }
   const parsed = AttestationSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);

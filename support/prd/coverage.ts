@@ -56,7 +56,7 @@ export function scanFeatures(paths: string[]): TaggedScenario[] {
     try {
       doc = parser.parse(fs.readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`${file}: not valid Gherkin: ${(err as Error).message}`);
+      throw new Error(`${file}: not valid Gherkin: ${(err as Error).message}`, { cause: err });
     }
     const feature = doc.feature;
     if (!feature) continue;

@@ -151,7 +151,7 @@ export class RolloutStateStore {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new Error(`${this.file}: the saved state of rollout ${name} is not JSON (${(err as Error).message}); start with --fresh to discard it`);
+      throw new Error(`${this.file}: the saved state of rollout ${name} is not JSON (${(err as Error).message}); start with --fresh to discard it`, { cause: err });
     }
     const parsed = SnapshotSchema.safeParse(value);
     if (!parsed.success) {

@@ -27,7 +27,7 @@ export function prometheusProvider(options: PrometheusProviderOptions = {}): Met
     try {
       res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutS * 1000)]) });
     } catch (err) {
-      throw new Error(`Prometheus at ${address} (${prom.address}) did not answer: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`);
+      throw new Error(`Prometheus at ${address} (${prom.address}) did not answer: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`, { cause: err });
     }
     const text = await res.text();
     let answer: QueryAnswer;

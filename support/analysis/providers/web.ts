@@ -28,7 +28,7 @@ export function webProvider(options: WebProviderOptions = {}): MetricProvider {
       res = await fetch(url, { method: web.method, headers, body, signal: AbortSignal.any([signal, timeout]) });
     } catch (err) {
       const why = timeout.aborted ? `no answer within ${web.timeoutSeconds} s` : ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
-      throw new Error(`${web.method} ${url}${url !== web.url ? ` (${web.url})` : ''}: ${why}`);
+      throw new Error(`${web.method} ${url}${url !== web.url ? ` (${web.url})` : ''}: ${why}`, { cause: err });
     }
     const text = await res.text();
     if (res.status < 200 || res.status >= 300) throw new Error(`${web.method} ${url} answered ${res.status}: ${text.slice(0, 200)}`);

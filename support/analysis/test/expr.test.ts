@@ -141,7 +141,6 @@ test('arithmetic agrees with JavaScript on random integer expressions', () => {
   })).e as fc.Arbitrary<string>;
   fc.assert(
     fc.property(expr, (src) => {
-      // eslint-disable-next-line no-new-func
       assert.equal(ev(src), Function(`return ${src}`)());
     }),
   );

@@ -333,7 +333,7 @@ export class Replica extends EventEmitter {
 
   private async runProbe(): Promise<void> {
     if (this.state === 'terminating' || this.state === 'stopped' || this.state === 'crashed') return;
-    let ok = false;
+    let ok: boolean;
     let result: string;
     const started = performance.now();
     try {

@@ -1,0 +1,42 @@
+// `npm run lint` (and `npm test`): ESLint's and typescript-eslint's recommended
+// rules over every TypeScript and JavaScript file of the project. The services
+// also get eslint-plugin-security's rules, as the static security scan
+// (support/security/static-scan.ts) reads them; elsewhere the plugin is only
+// known, so the scan's suppressions name a rule that exists.
+import js from '@eslint/js';
+import security from 'eslint-plugin-security';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'reports/**', '.cutover/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+    plugins: { security },
+    rules: {
+      // `_`-prefixed names are kept on purpose (a callback's unused argument).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // A `let` a closure declared above it reads (a timer, the server a handler answers for) stays a let.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
+    // Tests read arbitrary JSON answers; typing each one would only restate the assertion.
+    files: ['**/test/**', 'services/common/testing.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The demo's page script runs in the browser.
+    files: ['services/demo/public/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', fetch: 'readonly', setInterval: 'readonly' } },
+  },
+  {
+    files: ['services/**/*.ts'],
+    ignores: ['**/test/**'],
+    rules: security.configs.recommended.rules,
+  },
+);
