@@ -44,3 +44,13 @@ Feature: Requirements only a person can settle
   @prd=deployment-engineering-guide/post-deployment/close-change-ticket-bb77
   Scenario: After the release, the changelog is updated, issues are written down and the ticket is closed
     Then the attestation "change-ticket-closed" is on file
+
+  @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/configure-branch-protection-rules-c5ae
+  @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/require-passing-ci-checks-before-merge-e76f
+  Scenario: Main is protected: a merge needs the pull-request check to pass
+    Then the attestation "branch-protection" is on file
+
+  @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/configure-deployment-environments-staging-prod-620a
+  @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/set-up-manual-approval-gates-1bd5
+  Scenario: Staging and production environments exist, and a release to production waits for a reviewer
+    Then the attestation "release-environments" is on file

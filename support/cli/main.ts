@@ -4,6 +4,7 @@
 //   cutover pods                               every pod's state and readiness-probe health
 //   cutover lint <manifests...> [--strict]     validate without running
 //   cutover prd coverage|scaffold ...          PRD items against the features' @prd= tags
+//   cutover signoff [verify]                   the release decision and its evidence bundle
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { RolloutStateStore } from '../rollout/state-store.ts';
 import { watchManifests, type ManifestWatch } from './reload.ts';
 import { STATE_FILE, callControl, claimDirectory, findControl, platformView, startControlServer, type PlatformView } from './control.ts';
 import { lintManifests } from './lint.ts';
+import { decide } from '../signoff/decision.ts';
+import { MANIFEST, verifySignoff, writeSignoff } from '../signoff/bundle.ts';
 import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../prd/coverage.ts';
 import { loadPrds } from '../prd/parse.ts';
 import { platformLines, podLines, rolloutLines } from './view.ts';
@@ -56,7 +59,18 @@ const USAGE = `usage:
       never overwrites a file.
   cutover prd items --prd <dir-or-files> [--json] [--out <file>]
       Lists every item with its id (what @prd= tags name); --out writes them all as
-      JSON to one file (e.g. master-tasks.json).`;
+      JSON to one file (e.g. master-tasks.json).
+  cutover signoff --results <dir> --prd <dir-or-files> [--require <tag expression>]
+                  [--features <dir>] [--attestations <dir>] [--no-pdf]
+      The release decision from the runs' reports (<dir>/run-summary.json and one per
+      platform under it): GO when every required scenario passed (--require, e.g.
+      "@severity:critical"; default all), no SLO was breached, every PRD item is covered
+      and every manual item attested (default attestations/). Writes <dir>/signoff/:
+      index.html and signoff.pdf (verdict, reasons, SLOs, rollout and rollback times,
+      coverage), signoff.json, the run summaries and ${MANIFEST} (SHA-256 of every
+      evidence file). Exits 0 on GO, 1 on NO-GO.
+  cutover signoff verify <dir>
+      Checks a bundle against its manifest: exits 1 when a file changed, went or was added.`;
 
 class UsageError extends Error {}
 
@@ -71,11 +85,12 @@ export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> =
   pods: { flags: ['json', 'control'] },
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
+  signoff: { flags: ['results', 'prd', 'require', 'features', 'attestations', 'no-pdf'] },
   help: { flags: [] },
 };
 
 /** Flags that take a value (the next argument, or after "="). */
-const VALUED_FLAGS = ['platform', 'port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out'];
+const VALUED_FLAGS = ['platform', 'port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out', 'results', 'require', 'attestations'];
 
 /** What is wrong with a `cutover ...` command line (arguments after "cutover"), without running it: empty when it is one the CLI takes. */
 export function commandProblems(argv: string[]): string[] {
@@ -378,6 +393,36 @@ function prd(args: Parsed): number {
   return (result.totals.missing > 0 && !args.flags.has('allow-missing')) || result.unknown.length > 0 ? 1 : 0;
 }
 
+async function signoff(args: Parsed): Promise<number> {
+  const [action, dir] = args.positional;
+  if (action === 'verify') {
+    if (dir === undefined) throw new UsageError('signoff verify needs the bundle folder (e.g. reports/signoff)');
+    const v = verifySignoff(dir);
+    for (const f of v.changed) console.error(`changed since the sign-off: ${f}`);
+    for (const f of v.missing) console.error(`gone since the sign-off: ${f}`);
+    for (const f of v.added) console.error(`added after the sign-off: ${f}`);
+    if (v.notHere.length > 0) console.log(`${v.notHere.length} evidence file(s) beside the bundle are not here (the bundle alone was given): not checked`);
+    console.log(`${v.ok ? 'intact' : 'NOT INTACT'}: ${v.checked} file(s) checked against ${path.join(dir, MANIFEST)}`);
+    return v.ok ? 0 : 1;
+  }
+  if (action !== undefined) throw new UsageError(`unknown signoff action "${action}": expected none (decide) or verify`);
+  const results = args.flags.get('results');
+  const prdFlag = args.flags.get('prd');
+  if (typeof results !== 'string') throw new UsageError('signoff needs --results <dir> (where the runs wrote reports/, e.g. reports/)');
+  if (typeof prdFlag !== 'string') throw new UsageError('signoff needs --prd <folder or comma-separated files> (CI passes ../shared/prd)');
+  const flag = (name: string) => {
+    const v = args.flags.get(name);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const decision = decide({ resultsDir: results, prdPaths: prdFlag.split(',').map((p) => p.trim()).filter(Boolean), featuresDir: flag('features'), attestationsDir: flag('attestations'), require: flag('require') });
+  const bundle = await writeSignoff(decision, results, { pdf: !args.flags.has('no-pdf') });
+  console.log(`${decision.verdict}: ${decision.required.filter((r) => r.status === 'passed').length} of ${decision.required.length} required scenario(s) passed, ${decision.slos.filter((s) => !s.passed).length} of ${decision.slos.length} SLO(s) breached, ${decision.runs.length} run(s)`);
+  for (const r of decision.reasons.slice(0, 40)) console.log(`  - ${r}`);
+  if (decision.reasons.length > 40) console.log(`  … ${decision.reasons.length - 40} more reason(s) in signoff.json`);
+  console.log(`wrote ${bundle.dir}: index.html${bundle.pdf ? ', signoff.pdf' : ''}, signoff.json, ${MANIFEST} (${bundle.hashed} files)`);
+  return decision.verdict === 'GO' ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -391,6 +436,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'pods') return await pods(args);
     if (command === 'lint') return lint(args);
     if (command === 'prd') return prd(args);
+    if (command === 'signoff') return await signoff(args);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;

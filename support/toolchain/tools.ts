@@ -15,7 +15,7 @@ export const TOOLS: Record<string, ToolProbe> = {
   java: { command: () => 'java', args: ['-version'], pattern: /version "([^"]+)"/ },
   prometheus: { command: () => process.env.CUTOVER_PROMETHEUS_BIN ?? '/usr/bin/prometheus', args: ['--version'], pattern: /version (\S+)/ },
   promtool: { command: () => 'promtool', args: ['--version'], pattern: /version (\S+)/ },
-  chromium: { command: () => process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args: ['--version'], pattern: /Chromium (\S+)/ },
+  chromium: { command: () => process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args: ['--version'], pattern: /(?:Chromium|Google Chrome) (\S+)/ },
   'redis-server': { command: () => 'redis-server', args: ['--version'], pattern: /v=(\S+)/ },
   k6: { command: () => process.env.K6_BIN ?? 'k6', args: ['version'], pattern: /k6 v?(\S+)/ },
   git: { command: () => 'git', args: ['--version'], pattern: /git version (\S+)/ },
@@ -23,6 +23,7 @@ export const TOOLS: Record<string, ToolProbe> = {
   kind: { command: () => 'kind', args: ['version'], pattern: /kind v?(\S+)/ },
   kubectl: { command: () => 'kubectl', args: ['version', '--client'], pattern: /Client Version: v?(\S+)/ },
   terraform: { command: () => 'terraform', args: ['version'], pattern: /Terraform v(\S+)/ },
+  actionlint: { command: () => process.env.ACTIONLINT_BIN ?? 'actionlint', args: ['-version'], pattern: /^v?(\d\S*)/m },
   helm: { command: () => 'helm', args: ['version', '--short'], pattern: /v(\S+)/ },
 };
 
