@@ -10,6 +10,7 @@ import { CHROMIUM } from '../../browser/chromium.ts';
 import type { RunSummary } from '../../evidence/summary.ts';
 import { loadPrds } from '../../prd/parse.ts';
 import { MANIFEST, verifySignoff, writeSignoff } from '../bundle.ts';
+import { main } from '../../cli/main.ts';
 import { decide, readRuns } from '../decision.ts';
 
 const PRD = `# Release checklist
@@ -210,4 +211,18 @@ test('the one-page summary is printed to PDF by Chromium', { skip: noChromium },
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
   assert.ok(pdf.length > 10_000, `${pdf.length} bytes`);
   assert.match(fs.readFileSync(path.join(f.results, 'signoff', MANIFEST), 'utf8'), / {2}signoff\.pdf$/m);
+});
+
+test('the CLI: exit 0 on GO and 1 on NO-GO, both with a bundle that verifies; 2 on a usage error; verify exits 1 once a file changed', async (t) => {
+  const f = fixture(t);
+  const args = ['signoff', '--results', f.results, '--prd', f.prd, '--features', f.features, '--attestations', f.attestations, '--no-pdf'];
+  assert.equal(await main(args), 0);
+  assert.equal(await main(['signoff', 'verify', path.join(f.results, 'signoff')]), 0);
+  assert.equal(await main([...args, '--require', '@nothing-matches']), 1);
+  assert.equal(await main(['signoff', 'verify', path.join(f.results, 'signoff')]), 0, 'a NO-GO bundle verifies too');
+  fs.appendFileSync(path.join(f.results, 'run-summary.json'), ' ');
+  assert.equal(await main(['signoff', 'verify', path.join(f.results, 'signoff')]), 1);
+  assert.equal(await main(['signoff', '--prd', f.prd]), 2, 'no --results');
+  assert.equal(await main(['signoff', '--results', f.results, '--prd', f.prd, '--colour']), 2, 'an unknown flag');
+  assert.equal(await main(['signoff', 'approve']), 2, 'an unknown action');
 });
