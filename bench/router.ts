@@ -10,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { freePort, spawnServiceProcess, tempDataDir } from '../services/common/testing.ts';
+import type { z } from 'zod';
 import { runOpenModelLoad, type LatencySummary } from '../support/traffic/load.ts';
+import type { RouterFiguresSchema } from './results.ts';
 
 async function saturate(url: string, seconds: number, connections = 64): Promise<number> {
   const agent = new Agent({ connections, pipelining: 1 });
@@ -86,7 +88,7 @@ async function startRouter(backendUrl: string) {
   return { url, stop: async () => { child.kill('SIGTERM'); await exited; } };
 }
 
-export async function benchRouter(): Promise<void> {
+export async function benchRouter(): Promise<z.infer<typeof RouterFiguresSchema>> {
   const seconds = Number(process.env.BENCH_DURATION_S ?? 10);
   const backend = await spawnServiceProcess('demo', { APP_VERSION: 'blue', LOG_LEVEL: 'warn' });
   const router = await startRouter(backend.url);
@@ -125,10 +127,7 @@ export async function benchRouter(): Promise<void> {
     } else {
       console.log('HAProxy reference: skipped, haproxy is not installed (apt-get install haproxy)');
     }
-    const out = path.join('reports', 'bench', 'router.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ measuredAt: new Date().toISOString(), seconds, saturation: { direct, routed, ratio, haproxy: reference?.saturation }, haproxyAt1000: reference?.at1000, at1000: { direct: directLoad, routed: routedLoad, addedP50, addedP99 } }, null, 2));
-    console.log(`written ${out}`);
+    return { seconds, saturation: { direct, routed, ratio, ...(reference ? { haproxy: reference.saturation } : {}) }, addedAt1000: { p50Ms: addedP50, p99Ms: addedP99 }, failedAt1000: { direct: directLoad.failed, routed: routedLoad.failed } };
   } finally {
     await router.stop();
     backend.child.kill('SIGTERM');

@@ -2,10 +2,11 @@
 // next to the PRD latency target. The service runs as its own process; the
 // generator runs here, so on a 2-core machine each has about one core.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { call, spawnServiceProcess, tempDataDir, type ServiceProcess } from '../services/common/testing.ts';
+import type { z } from 'zod';
 import { runOpenModelLoad, type LoadRequest, type LoadResult } from '../support/traffic/load.ts';
+import type { ServicesFiguresSchema } from './results.ts';
 
 interface ServiceBench {
   service: string;
@@ -98,7 +99,7 @@ interface Row {
   load: LoadResult;
 }
 
-export async function benchServices(): Promise<void> {
+export async function benchServices(): Promise<z.infer<typeof ServicesFiguresSchema>> {
   const seconds = Number(process.env.BENCH_DURATION_S ?? 30);
   const only = process.env.BENCH_SERVICES?.split(',');
   const rows: Row[] = [];
@@ -148,8 +149,5 @@ export async function benchServices(): Promise<void> {
     );
   }
   console.log('(! after the achieved rate: the generator could not keep the requested rate)');
-  const out = path.join('reports', 'bench', 'services.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ measuredAt: new Date().toISOString(), durationS: seconds, cpus: os.cpus().length, rows }, null, 2));
-  console.log(`written ${out}`);
+  return { seconds, rows: rows.map(({ service, requestedRate, achievedRate, failed, p95Ms, p95TargetMs, meetsTarget }) => ({ service, requestedRate, achievedRate, failed, p95Ms, p95TargetMs, meetsTarget })) };
 }

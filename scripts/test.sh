@@ -10,5 +10,5 @@ echo "== docs/steps.md"
 node --import tsx scripts/steps-doc.ts --check
 echo "== tests"
 # Node 20's test runner does not expand globs itself.
-mapfile -t files < <(find services support -path '*/test/*.test.ts' | sort)
+mapfile -t files < <(find services support bench -path '*/test/*.test.ts' | sort)
 node --import tsx --test --test-timeout=300000 "${files[@]}"

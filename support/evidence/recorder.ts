@@ -37,7 +37,8 @@ export class EvidenceRecorder {
   /** Attaches an SLO verdict; the caller decides when to fail. */
   async slo(verdict: ThresholdVerdict, traffic: string, engine: 'cutover' | 'k6' = 'cutover'): Promise<void> {
     const { stats, ...rest } = verdict;
-    await this.evidence(`SLO ${verdict.threshold} (${verdict.window.name})`, { cutover: 'slo', ...rest, traffic, engine }, stats);
+    const counted = stats === undefined ? {} : { requests: stats.requests, failed: stats.failed };
+    await this.evidence(`SLO ${verdict.threshold} (${verdict.window.name})`, { cutover: 'slo', ...rest, traffic, engine, ...counted }, stats);
   }
 
   /**

@@ -14,6 +14,9 @@ export const SloEvidenceSchema = z.object({
   problem: z.string().optional(),
   traffic: z.string(),
   engine: z.enum(['cutover', 'k6']),
+  /** Requests the window held, and how many of them failed (5xx, transport error, timeout): counted, every one. */
+  requests: z.number().optional(),
+  failed: z.number().optional(),
 });
 
 export const AssertionEvidenceSchema = z.object({

@@ -259,7 +259,7 @@ export class VerificationSession {
     for (const v of result.verdicts) {
       await this.evidence.evidence(
         `SLO ${v.threshold} (k6)`,
-        { cutover: 'slo', threshold: v.threshold, window, measured: v.measured ?? NaN, unit: v.metric.startsWith('http_req_duration') ? 'ms' : 'rate', passed: v.passed, traffic: service, engine: 'k6' },
+        { cutover: 'slo', threshold: v.threshold, window, measured: v.measured ?? NaN, unit: v.metric.startsWith('http_req_duration') ? 'ms' : 'rate', passed: v.passed, traffic: service, engine: 'k6', requests: result.requests, failed: Math.round(result.failedRate * result.requests) },
         { requests: result.requests, failedRate: result.failedRate, durationMs: result.durationMs },
       );
     }
