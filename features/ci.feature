@@ -19,8 +19,8 @@ Feature: The pipeline and the release decision
     Then the tests in "support/toolchain/test" named like "^(pull requests run lint|the nightly runs every platform)" pass, at least 2 of them
 
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/test-lint-job-execution-dcc7
-  Scenario: The lint job: the project lints clean, and the rules catch what they are for
-    Then the tests in "support/toolchain/test" named like "^(the project lints clean|the lint flags|the services' code gets the security rules)" pass, at least 3 of them
+  Scenario: The lint job: the project lints clean and is in its format, and the rules catch what they are for
+    Then the tests in "support/toolchain/test" named like "^(the project lints clean|the lint flags|the services' code gets the security rules|the format)" pass, at least 4 of them
 
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/test-unit-test-job-execution-64f6
   Scenario: The unit test job: a folder's tests run to the end under Node's test runner, counted

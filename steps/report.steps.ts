@@ -39,10 +39,10 @@ Then('the report shows scenario {string} as {string} with {string}, and draws it
     view.status !== status
       ? `the report shows "${scenario}" as ${view.status}, expected ${status}`
       : !view.text.includes(text)
-        ? `the report page of "${scenario}" does not show "${text}"`
-        : view.charts.length === 0
-          ? `the report page of "${scenario}" has no charts`
-          : `charts not drawn by the browser: ${undrawn.map((c) => `${c.name} (${c.width}×${c.height})`).join(', ')}`,
+          ? `the report page of "${scenario}" does not show "${text}"`
+          : view.charts.length === 0
+            ? `the report page of "${scenario}" has no charts`
+            : `charts not drawn by the browser: ${undrawn.map((c) => `${c.name} (${c.width}×${c.height})`).join(', ')}`,
   );
 });
 

@@ -21,11 +21,11 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record({
-    kind: fc.constant('edit' as const),
-    who,
-    at: fc.double({ min: 0, max: 1, noNaN: true }),
-    remove: fc.integer({ min: 0, max: 3 }),
-    insert: fc.string({ unit: fc.constantFrom('a', 'b', 'c', ' ', '😀', 'é'), maxLength: 4 }),
+      kind: fc.constant('edit' as const),
+      who,
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+      remove: fc.integer({ min: 0, max: 3 }),
+      insert: fc.string({ unit: fc.constantFrom('a', 'b', 'c', ' ', '😀', 'é'), maxLength: 4 }),
     }),
   },
   { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('toServer' as const, 'toClient' as const), who }) },

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { test } from 'node:test';
 import { compareRoutes, declaredRoutes, parseApiDoc } from '../api-doc.ts';
 
-test("docs/api.md lists exactly the routes each service serves", async () => {
+test('docs/api.md lists exactly the routes each service serves', async () => {
   const doc = parseApiDoc(fs.readFileSync('docs/api.md', 'utf8'), 'docs/api.md');
   for (const service of ['tinyurl', 'newsfeed', 'docs']) {
     const c = compareRoutes(doc, service, await declaredRoutes(service));

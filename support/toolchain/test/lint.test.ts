@@ -40,3 +40,18 @@ test('the project lints clean, every file of it', async () => {
   assert.deepEqual(problems, []);
   assert.ok(results.length > 200, `${results.length} files linted`);
 });
+
+test('the format: quotes, semicolons, trailing commas, indentation and spacing are checked, and --fix applies them', async () => {
+  const source = ['export function f(a: number) {', '    return a+1', '}', 'export const s = "text";  ', 'export const o = {', "  k: 'v'", '};', ''].join('\n');
+  const [result] = await eslint.lintText(source, { filePath: 'support/format-probe.ts' });
+  assert.deepEqual([...new Set(result?.messages.map((m) => m.ruleId))].sort(), [
+    '@stylistic/comma-dangle',
+    '@stylistic/indent',
+    '@stylistic/no-trailing-spaces',
+    '@stylistic/quotes',
+    '@stylistic/semi',
+    '@stylistic/space-infix-ops',
+  ]);
+  const [fixed] = await new ESLint({ cwd: process.cwd(), fix: true }).lintText(source, { filePath: 'support/format-probe.ts' });
+  assert.equal(fixed?.output, ['export function f(a: number) {', '  return a + 1;', '}', "export const s = 'text';", 'export const o = {', "  k: 'v',", '};', ''].join('\n'));
+});

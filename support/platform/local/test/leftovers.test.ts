@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { processAlive as alive, sweepLeftovers } from '../leftovers.ts';
 
-
 test("a run killed with SIGKILL leaves children behind; the next run's sweep stops them", async () => {
   const owner = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/orphaning-owner.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(owner.stdout, 'data')) as [Buffer];
