@@ -41,6 +41,8 @@ test('the nightly runs every platform at real durations with k6, one Allure repo
   assert.ok(uses.includes('actions/cache/restore@v4') && uses.includes('actions/cache/save@v4'), 'Allure history carried between nights');
   assert.deepEqual(report.steps.filter((s: { uses?: string }) => s.uses?.startsWith('actions/cache/')).map((s: { with: { path: string } }) => s.with.path), ['reports/allure-report/history', 'reports/allure-report/history']);
   const all = runs(report);
+  // The layout npm run report and cutover signoff read, as .ci/run makes it: local in reports/, the others beside it.
+  assert.match(all, /if \[ "\$platform" = local \]; then cp -r "\$d"\/\. reports\/; else cp -r "\$d" "reports\/\$platform"; fi/);
   for (const command of [/^npm run report$/m, /^npx cutover signoff --results reports\/ --prd "\$CUTOVER_PRD_DIR"$/m, /^npm run sbom$/m, /^npm audit --omit=dev --audit-level=high$/m]) assert.match(all, command);
   assert.ok(report.steps.some((s: { uses?: string; with?: { path?: string } }) => s.uses === 'actions/upload-artifact@v4' && s.with?.path?.includes('reports/signoff/')));
 });
