@@ -2,16 +2,14 @@
 // every one a process as the local platform runs it (node with tsx, the
 // service from source), warmed with a few hundred requests, then each
 // process's resident memory read from /proc.
-import fs from 'node:fs';
 import type { z } from 'zod';
 import { spawnServiceProcess, type ServiceProcess } from '../services/common/testing.ts';
+import { readProcessUsage } from '../support/platform/local/pod-metrics.ts';
 import { runOpenModelLoad } from '../support/traffic/load.ts';
 import type { MemoryFiguresSchema } from './results.ts';
 
 const SERVICES = ['tinyurl', 'newsfeed', 'docs'];
 const VERSIONS = ['v1', 'v2'];
-
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 export async function benchMemory(): Promise<z.infer<typeof MemoryFiguresSchema>> {
   const processes: ServiceProcess[] = [];
@@ -21,7 +19,8 @@ export async function benchMemory(): Promise<z.infer<typeof MemoryFiguresSchema>
     }
     console.log(`bench memory: ${processes.length} processes up; 300 requests to each`);
     for (const p of processes) await runOpenModelLoad({ target: p.url, ratePerSecond: 100, durationMs: 3000, request: () => ({ path: '/health' }) });
-    const each = processes.map((p) => rssMiB(p.child.pid as number));
+    // The same reading the local platform's pod metrics take (VmRSS).
+    const each = processes.map((p) => (readProcessUsage(p.child.pid as number)?.memoryBytes ?? NaN) / 2 ** 20);
     return {
       services: SERVICES,
       versions: VERSIONS,

@@ -74,7 +74,7 @@ export interface Decision {
   required: { scenario: string; run: string; status: string; error?: string }[];
   slos: SloRow[];
   rollouts: RolloutRow[];
-  coverage: { document: string; title: string; automated: number; manual: number; notApplicable: number; missing: number; unknownTags: number }[];
+  coverage: { document: string; title: string; automated: number; manual: number; notApplicable: number; missing: number }[];
   manual: { item: string; document: string; text: string; attestedBy?: { who: string; when: string; evidence: string; file: string } }[];
 }
 
@@ -148,7 +148,7 @@ export function decide(options: DecideOptions): Decision {
     required,
     slos,
     rollouts,
-    coverage: coverage.documents.map((d) => ({ document: d.document, title: d.title, automated: d.counts.automated, manual: d.counts.manual, notApplicable: d.counts['not-applicable'], missing: d.counts.missing, unknownTags: coverage.unknown.filter((u) => u.tag.includes(`${d.document}/`)).length })),
+    coverage: coverage.documents.map((d) => ({ document: d.document, title: d.title, automated: d.counts.automated, manual: d.counts.manual, notApplicable: d.counts['not-applicable'], missing: d.counts.missing })),
     manual,
   };
 }
