@@ -1,0 +1,6 @@
+//go:build tools
+
+// The command ci/cluster/build.sh builds; listed here so that go mod tidy keeps what it needs.
+package tools
+
+import _ "github.com/argoproj/argo-rollouts/cmd/rollouts-controller"
