@@ -56,13 +56,13 @@ When('the image of {rollout} is set to {image}', async function (this: CutoverWo
 });
 
 /** `kubectl argo rollouts promote`: skips the current pause. */
-When('{rollout} is promoted', function (this: CutoverWorld, name: string) {
-  this.session.rollout(name).promote(false);
+When('{rollout} is promoted', async function (this: CutoverWorld, name: string) {
+  await this.session.rollout(name).promote(false);
 });
 
 /** `kubectl argo rollouts promote --full`: skips every remaining step and analysis. */
-When('{rollout} is fully promoted', function (this: CutoverWorld, name: string) {
-  this.session.rollout(name).promote(true);
+When('{rollout} is fully promoted', async function (this: CutoverWorld, name: string) {
+  await this.session.rollout(name).promote(true);
 });
 
 /** `kubectl argo rollouts abort`: all traffic back to stable; the rollout becomes Degraded. */
@@ -76,8 +76,8 @@ When('{rollout} is retried', async function (this: CutoverWorld, name: string) {
 });
 
 /** `kubectl argo rollouts pause`. */
-When('{rollout} is paused', function (this: CutoverWorld, name: string) {
-  this.session.rollout(name).pause();
+When('{rollout} is paused', async function (this: CutoverWorld, name: string) {
+  await this.session.rollout(name).pause();
 });
 
 /** `kubectl argo rollouts undo`: back to the previous revision. */

@@ -22,6 +22,11 @@ bin="$(cluster_bin_dir)"
 if [ -f "$CLUSTER_RUN/kube-apiserver.pid" ] && kill -0 "$(cat "$CLUSTER_RUN/kube-apiserver.pid")" 2>/dev/null; then
   echo "a cluster is running already (bash ci/cluster/down.sh stops it)"; exit 1
 fi
+# What a killed run left (processes, pods' network namespaces, mounts) goes first.
+if [ -d "$CLUSTER_STATE" ] || [ -d "$CLUSTER_RUN" ]; then
+  echo "== cluster: removing what an earlier run left"
+  bash "$here/down.sh" >/dev/null
+fi
 
 NODE_NAME=cutover-node
 # The node's address: the one the default route leaves from (pods reach the API server there).
@@ -110,6 +115,7 @@ stage "kube-apiserver"
 start kube-apiserver "$bin/kube-apiserver" --etcd-servers=http://127.0.0.1:2379 \
   --bind-address=0.0.0.0 --secure-port="$API_PORT" --advertise-address="$NODE_IP" \
   --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true --authorization-mode=Node,RBAC \
+  --kubelet-preferred-address-types=InternalIP \
   --client-ca-file="$pki/ca.crt" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
   --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \

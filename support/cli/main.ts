@@ -5,14 +5,18 @@
 //   cutover lint <manifests...> [--strict]     validate without running
 //   cutover prd coverage|scaffold ...          PRD items against the features' @prd= tags
 //   cutover signoff [verify]                   the release decision and its evidence bundle
+//   cutover cluster up|down|status             the Kubernetes cluster the kubernetes profile runs on
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDuration, timeScaleFromEnv, DURATION_FORMS } from '../manifests/duration.ts';
 import { ImageCatalog, readCutoverConfig, secretsReadableByOthers } from '../platform/local/catalog.ts';
 import { WebhookNotifier } from '../notifications/webhook.ts';
 import { DockerRuntime } from '../platform/docker/runtime.ts';
 import { LocalPlatform, type PodHealth } from '../platform/local/platform.ts';
+import { KubeCluster } from '../platform/kubernetes/cluster.ts';
 import { parsePlatformKind } from '../platform/platform.ts';
 import type { RolloutStatus } from '../rollout/controller.ts';
 import { RolloutStateStore } from '../rollout/state-store.ts';
@@ -70,7 +74,14 @@ const USAGE = `usage:
       coverage), signoff.json, the run summaries and ${MANIFEST} (SHA-256 of every
       evidence file). Exits 0 on GO, 1 on NO-GO.
   cutover signoff verify <dir>
-      Checks a bundle against its manifest: exits 1 when a file changed, went or was added.`;
+      Checks a bundle against its manifest: exits 1 when a file changed, went or was added.
+  cutover cluster up|down|status
+      up: with KUBECONFIG naming a cluster that answers and has Argo Rollouts, uses it
+      and creates nothing; otherwise builds and starts a single-node cluster on this
+      machine from upstream parts (ci/cluster/: Kubernetes, etcd and the Argo Rollouts
+      controller built from their Go modules, containerd from Debian; Linux, as root),
+      with the local service images loaded, printing each stage's time. down: stops it
+      and removes everything it made. status: what the kubeconfig points at.`;
 
 class UsageError extends Error {}
 
@@ -86,6 +97,7 @@ export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> =
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
   signoff: { flags: ['results', 'prd', 'require', 'features', 'attestations', 'no-pdf'] },
+  cluster: { actions: ['up', 'down', 'status'], flags: [] },
   help: { flags: [] },
 };
 
@@ -393,6 +405,43 @@ function prd(args: Parsed): number {
   return (result.totals.missing > 0 && !args.flags.has('allow-missing')) || result.unknown.length > 0 ? 1 : 0;
 }
 
+/** The scripts that build and run the parts cluster (the same ones CI runs). */
+const CLUSTER_SCRIPTS = fileURLToPath(new URL('../../ci/cluster/', import.meta.url));
+
+function runScript(script: string, args: string[] = []): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(CLUSTER_SCRIPTS, script), ...args], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function cluster(args: Parsed): Promise<number> {
+  const [action] = args.positional;
+  if (action === 'status') {
+    const kube = new KubeCluster();
+    const { version } = await kube.check();
+    console.log(`${kube.server}: Kubernetes ${version}, Argo Rollouts installed`);
+    return 0;
+  }
+  if (action === 'down') return runScript('down.sh');
+  if (action !== 'up') throw new UsageError(`cluster needs an action: up, down or status (got "${action ?? ''}")`);
+  if (process.env.KUBECONFIG) {
+    const kube = new KubeCluster();
+    const { version } = await kube.check();
+    console.log(`using the cluster KUBECONFIG names: ${kube.server} (Kubernetes ${version}); nothing created`);
+    return 0;
+  }
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    throw new Error('the parts cluster runs containerd, the kubelet and kube-proxy on this machine: it needs Linux and root (or set KUBECONFIG to a cluster with Argo Rollouts)');
+  }
+  const built = await runScript('build.sh');
+  if (built !== 0) return built;
+  const up = await runScript('up.sh');
+  if (up === 0) console.log('\nexport KUBECONFIG=/var/lib/cutover-cluster/admin.kubeconfig CUTOVER_IMAGE_PULL_POLICY=IfNotPresent   # then: npx cutover cluster down');
+  return up;
+}
+
 async function signoff(args: Parsed): Promise<number> {
   const [action, dir] = args.positional;
   if (action === 'verify') {
@@ -437,6 +486,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'lint') return lint(args);
     if (command === 'prd') return prd(args);
     if (command === 'signoff') return await signoff(args);
+    if (command === 'cluster') return await cluster(args);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;

@@ -6,17 +6,33 @@ import type { ChaosInjection, ChaosPod } from '../chaos/injection.ts';
 import type { ChaosExperiment } from '../chaos/model.ts';
 import type { LogEntry, LogQuery } from '../logs/aggregate.ts';
 import type { LoadedRuleFile } from '../monitoring/rules.ts';
-import type { RolloutController } from '../rollout/controller.ts';
+import type { RolloutEvent, RolloutStatus } from '../rollout/controller.ts';
 import type { RouterStats } from '../traffic/router.ts';
 import { DockerEngine } from './docker/engine.ts';
 import { DockerRuntime } from './docker/runtime.ts';
+import { KubernetesPlatform } from './kubernetes/platform.ts';
 import { LocalPlatform, type LocalPlatformOptions } from './local/platform.ts';
 
 export const PLATFORM_KINDS = ['local', 'docker', 'kubernetes'] as const;
 export type PlatformKind = (typeof PLATFORM_KINDS)[number];
 
-/** A rollout as steps drive it: the `kubectl argo rollouts` verbs, status, events and a bounded wait. */
-export type RolloutHandle = Pick<RolloutController, 'name' | 'events' | 'status' | 'waitFor' | 'setImage' | 'promote' | 'abort' | 'retry' | 'undo' | 'pause'>;
+/**
+ * A rollout as steps drive it: the `kubectl argo rollouts` verbs, status,
+ * events and a bounded wait. The local controller implements it in process;
+ * on Kubernetes each verb is a patch of the Rollout, so it may be async.
+ */
+export interface RolloutHandle {
+  readonly name: string;
+  readonly events: RolloutEvent[];
+  status(): RolloutStatus;
+  waitFor(predicate: (s: RolloutStatus) => boolean, timeoutMs: number, expected: string): Promise<RolloutStatus>;
+  setImage(image: string, container?: string): Promise<void>;
+  promote(full?: boolean): void | Promise<void>;
+  pause(): void | Promise<void>;
+  abort(reason?: string): Promise<void>;
+  retry(): Promise<void>;
+  undo(toRevision?: number): Promise<void>;
+}
 
 /** What a failed scenario leaves behind for whoever reads the report. */
 export interface PlatformDiagnostics {
@@ -67,7 +83,8 @@ export function createPlatform(kind: PlatformKind, options: PlatformOptions): Pl
       // The local platform's router, controller, analysis and chaos, with the replicas in containers of the real images.
       return new LocalPlatform({ ...options, runtime: new DockerRuntime({ log: options.log, ...(options.dockerSocket !== undefined ? { engine: new DockerEngine(options.dockerSocket) } : {}) }) });
     case 'kubernetes':
-      throw new Error(`the ${kind} platform is not built yet: run the features on the local platform (the default profile) until it lands`);
+      // The real Argo Rollouts controller on the cluster KUBECONFIG names.
+      return new KubernetesPlatform({ timeScale: options.timeScale, ...(options.log ? { log: options.log } : {}) });
   }
 }
 

@@ -83,14 +83,14 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
 test('help: every command with its flags; no command or an unknown one is a usage error', () => {
   const help = cli('help');
   assert.equal(help.status, 0);
-  for (const line of ['cutover up <manifests...>', 'cutover rollout set-image', 'cutover rollout status <rollout> [--watch] [--timeout <duration>] [--json]', 'cutover lint', 'cutover prd coverage', 'cutover signoff --results <dir> --prd <dir-or-files>', 'cutover signoff verify <dir>']) assert.ok(help.stdout.includes(line), `help lacks "${line}"`);
+  for (const line of ['cutover up <manifests...>', 'cutover rollout set-image', 'cutover rollout status <rollout> [--watch] [--timeout <duration>] [--json]', 'cutover lint', 'cutover prd coverage', 'cutover signoff --results <dir> --prd <dir-or-files>', 'cutover signoff verify <dir>', 'cutover cluster up|down|status']) assert.ok(help.stdout.includes(line), `help lacks "${line}"`);
   assert.equal(cli('--help').status, 0);
   const none = cli();
   assert.equal(none.status, 2);
   assert.match(none.stdout, /usage:/);
   const unknown = cli('deploy');
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /cutover: unknown command "deploy": expected one of up, rollout, pods, lint, prd, signoff, help/);
+  assert.match(unknown.stderr, /cutover: unknown command "deploy": expected one of up, rollout, pods, lint, prd, signoff, cluster, help/);
 });
 
 test('lint: valid files pass, references outside the files warn (fail with --strict), a malformed file fails with file, line and field', () => {
@@ -106,4 +106,20 @@ test('lint: valid files pass, references outside the files warn (fail with --str
   assert.equal(broken.status, 1);
   assert.match(broken.stderr, new RegExp(`error: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+ \\(document 1\\) spec\\.strategy\\.canary\\.steps\\[0\\]\\.setWeight: .*100`));
   assert.equal(cli('lint').status, 2);
+});
+
+test('cluster: a kubeconfig that cannot be read, or a cluster that does not answer, is a clear error, and up creates nothing then', () => {
+  const run = (kubeconfig: string, action: string) =>
+    spawnSync(process.execPath, [BIN, 'cluster', action], { cwd, env: { ...cliEnv(), KUBECONFIG: kubeconfig }, encoding: 'utf8', timeout: 60_000 });
+  const missing = run(path.join(cwd, 'no-such.kubeconfig'), 'status');
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot read the kubeconfig .*no-such\.kubeconfig .*npx cutover cluster up/);
+  const file = path.join(cwd, 'nobody.kubeconfig');
+  fs.writeFileSync(file, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+  for (const action of ['status', 'up']) {
+    const r = run(file, action);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /no Kubernetes API server answers at https:\/\/127\.0\.0\.1:1/);
+  }
+  assert.equal(cli('cluster', 'sideways').status, 2);
 });
