@@ -7,7 +7,7 @@
 //   fast        local platform, time scale 0.1 (CI): about 2 minutes
 //   nightly     every feature at time scale 1: the PRD's real durations
 //   docker      the real images (npm run images) as containers on Docker, time scale 0.1
-//   kubernetes  kind or KUBECONFIG with Argo Rollouts (not built yet)
+//   kubernetes  the cluster KUBECONFIG names, with Argo Rollouts (npx cutover cluster up), time scale 1
 //
 // CUTOVER_TIME_SCALE overrides a profile's time scale.
 import { spawnSync } from 'node:child_process';
@@ -40,9 +40,13 @@ function profile(name, { platform, timeScale, paths }) {
   return {
     ...(paths ? { paths } : {}),
     // Scaffolded PRD skeletons (`cutover prd scaffold`) have no steps yet: they must not pass as empty scenarios.
-    // @docker scenarios look at Docker itself: they run on the docker profile only;
-    // @local-only ones would need what only the local platform has (none does today).
-    tags: platform === 'docker' ? 'not @wip and not @local-only' : 'not @wip and not @docker',
+    // @docker and @kubernetes scenarios look at Docker or the cluster itself: they run on
+    // that profile only; @local-only ones need what only the local platform has.
+    tags: {
+      local: 'not @wip and not @docker and not @kubernetes',
+      docker: 'not @wip and not @local-only and not @kubernetes',
+      kubernetes: 'not @wip and not @local-only and not @docker',
+    }[platform],
     import: ['support/world/*.ts', 'steps/**/*.ts'],
     worldParameters: { profile: name, platform, timeScale },
     format: [

@@ -3,6 +3,7 @@
 // retried behind the scenario's back: redirects are answers too.
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import fs from 'node:fs';
+import http from 'node:http';
 import axios from 'axios';
 import { compareRoutes, declaredRoutes, parseApiDoc } from '../support/apidoc/api-doc.ts';
 import { versionOfImage } from '../support/vocabulary/parse.ts';
@@ -166,22 +167,43 @@ Then('the response field {string} is {string}', async function (this: CutoverWor
   await this.evidence.verify(`field ${dotted}`, value !== undefined && String(value) === want, { expected: want, measured: value }, () => `${r.method} ${r.url}: expected field ${dotted} to be "${want}", got ${value === undefined ? 'no such field' : JSON.stringify(value)}`);
 });
 
-/** Which version answers a Service (e.g. a blue-green preview): this many GET / in turn, every one 2xx from that image. */
-Then('{int} requests to {string} are all answered by {image}', async function (this: CutoverWorld, count: number, service: string, image: string) {
+/**
+ * Which version answers a Service: this many GETs in turn, every one 2xx from
+ * that image. Each on a new connection, as a new client would come: on
+ * Kubernetes a kept-alive connection stays with the pod it was opened to
+ * after the Service's selector moves (kube-proxy balances connections).
+ */
+async function allAnsweredBy(world: CutoverWorld, count: number, service: string, pathText: string, image: string): Promise<void> {
   if (!(count >= 1 && count <= 10_000)) throw new Error(`${count} requests: expected between 1 and 10000`);
-  const url = this.session.platform.serviceUrl(service) + '/';
+  if (!pathText.startsWith('/')) throw new Error(`path "${pathText}": expected one starting with /`);
+  const url = world.session.platform.serviceUrl(service) + pathText;
   const version = versionOfImage(image);
   const answers: Record<string, number> = {};
-  for (let i = 0; i < count; i++) {
-    const res = await axios.get(url, { maxRedirects: 0, validateStatus: () => true, timeout: 10_000 });
-    const key = `${res.status} ${String(res.headers['x-app-version'] ?? '(no X-App-Version)')}`;
-    answers[key] = (answers[key] ?? 0) + 1;
+  const agent = new http.Agent({ keepAlive: false });
+  try {
+    for (let i = 0; i < count; i++) {
+      const res = await axios.get(url, { maxRedirects: 0, validateStatus: () => true, timeout: 10_000, httpAgent: agent });
+      const key = `${res.status} ${String(res.headers['x-app-version'] ?? '(no X-App-Version)')}`;
+      answers[key] = (answers[key] ?? 0) + 1;
+    }
+  } finally {
+    agent.destroy();
   }
   const wanted = Object.keys(answers).filter((k) => /^2\d\d /.test(k) && k.endsWith(` ${version}`));
   const holds = wanted.length > 0 && wanted.reduce((n, k) => n + (answers[k] ?? 0), 0) === count;
-  await this.evidence.verify(`${count} requests to ${service} answered by ${image}`, holds, { expected: `${count} × 2xx from ${version}`, measured: answers }, () =>
+  await world.evidence.verify(`${count} requests to ${service} answered by ${image}`, holds, { expected: `${count} × 2xx from ${version}`, measured: answers }, () =>
     `${service} answered ${Object.entries(answers).map(([k, n]) => `${n} × ${k}`).join(', ')}; expected all ${count} to be 2xx from ${version}`,
   );
+}
+
+/** Which version answers a Service (e.g. a blue-green preview): this many GET / in turn, every one 2xx from that image. */
+Then('{int} requests to {string} are all answered by {image}', async function (this: CutoverWorld, count: number, service: string, image: string) {
+  await allAnsweredBy(this, count, service, '/', image);
+});
+
+/** The same for another path (a service whose root is not a page, e.g. GET /health). */
+Then('{int} requests to {string} at {string} are all answered by {image}', async function (this: CutoverWorld, count: number, service: string, pathText: string, image: string) {
+  await allAnsweredBy(this, count, service, pathText, image);
 });
 
 /** The API documentation lists exactly the routes the service declares (it is started to read them): none undocumented, none that is not served. */

@@ -170,7 +170,8 @@ wait_for containerd 30 containerd ctr --address "$sock" version
 stage "images into containerd (pause, services)"
 pause_dir="$(mktemp -d)"
 cp "$bin/pause" "$here/pause/Dockerfile" "$pause_dir/"
-docker build -q -t cutover.invalid/pause:1 "$pause_dir" >/dev/null
+# (the legacy builder's deprecation notice is shown only if the build fails)
+out="$(docker build -q -t cutover.invalid/pause:1 "$pause_dir" 2>&1)" || { echo "$out"; exit 1; }
 rm -rf "$pause_dir"
 images=(cutover.invalid/pause:1 $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^(cutover/|argoproj/rollouts-demo:)' || true))
 echo "   ${#images[@]} images"

@@ -45,8 +45,13 @@ const FIELD_MANAGER = 'cutover';
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const JSON_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 const now = () => new Date().toISOString();
+/** Rollout events taken from the status rather than from the controller's Kubernetes events (see observe). */
+const DERIVED_EVENTS = new Set(['PhaseChanged', 'RolloutCompleted', 'RolloutAborted', 'SwitchService', 'TrafficWeightUpdated', 'TrafficRestored']);
 
 type Obj = k8s.KubernetesObject & Record<string, unknown>;
+
+/** The CRDs Argo Rollouts installs (plural names). */
+const ARGO_CRDS = ['rollouts', 'analysisruns', 'analysistemplates', 'clusteranalysistemplates', 'experiments'];
 
 /** Applied in this order: what Rollouts refer to first. */
 const KIND_ORDER = ['Namespace', 'ConfigMap', 'Secret', 'ServiceAccount', 'AnalysisTemplate', 'ClusterAnalysisTemplate', 'Service'];
@@ -97,12 +102,14 @@ export class KubernetesPlatform implements Platform {
   private readonly imagePullPolicy: string | undefined;
   private started: Promise<void> | undefined;
   private closed = false;
+  private namespaceCreated = false;
   private readonly rolloutsW: Watched<ArgoRollout>;
   private readonly replicaSetsW: Watched<ArgoReplicaSet>;
   private readonly runsW: Watched<ArgoAnalysisRun>;
   private readonly podsW: Watched<k8s.V1Pod>;
   private readonly eventsW: Watched<k8s.CoreV1Event>;
-  private readonly services = new Map<string, k8s.V1Service>();
+  /** As applied, then as the watch sees them (Argo adds the pod-template hash to the selectors it manages). */
+  private readonly servicesW: Watched<k8s.V1Service>;
   private readonly clusterScoped: Obj[] = [];
   private readonly platformEvents: PlatformDiagnostics['events'] = [];
   private readonly rolloutEvents = new Map<string, RolloutEvent[]>();
@@ -127,6 +134,7 @@ export class KubernetesPlatform implements Platform {
     this.runsW = { path: `/apis/${ARGO.group}/${ARGO.version}/namespaces/${ns}/analysisruns`, items: new Map() };
     this.podsW = { path: `/api/v1/namespaces/${ns}/pods`, items: new Map() };
     this.eventsW = { path: `/api/v1/namespaces/${ns}/events`, items: new Map() };
+    this.servicesW = { path: `/api/v1/namespaces/${ns}/services`, items: new Map() };
   }
 
   /** Checks the cluster, removes namespaces of runs whose process is gone, creates this run's namespace and starts the watches. */
@@ -137,6 +145,7 @@ export class KubernetesPlatform implements Platform {
       await this.cluster.call(`create namespace ${this.namespace}`, () =>
         this.cluster.core.createNamespace({ body: { metadata: { name: this.namespace, labels: { [LABEL_RUN]: this.namespace, [LABEL_OWNER]: ownerLabel() } } } }),
       );
+      this.namespaceCreated = true;
       this.record(`namespace/${this.namespace}`, 'NamespaceCreated', `on Kubernetes ${version} at ${this.cluster.server}`);
       this.log(`kubernetes: namespace ${this.namespace} on ${this.cluster.server} (Kubernetes ${version})`);
       await Promise.all([
@@ -145,6 +154,7 @@ export class KubernetesPlatform implements Platform {
         this.watch(this.runsW, () => this.cluster.custom.listNamespacedCustomObject({ ...ARGO, namespace: this.namespace, plural: 'analysisruns' })),
         this.watch(this.podsW, () => this.cluster.core.listNamespacedPod({ namespace: this.namespace })),
         this.watch(this.eventsW, () => this.cluster.core.listNamespacedEvent({ namespace: this.namespace })),
+        this.watch(this.servicesW, () => this.cluster.core.listNamespacedService({ namespace: this.namespace })),
       ]);
     })();
     return this.started;
@@ -191,7 +201,14 @@ export class KubernetesPlatform implements Platform {
     });
   }
 
-  /** Events the controller does not emit without a traffic router, derived from the status as it changes. */
+  /**
+   * Events derived from the status as it changes: the ones the controller does
+   * not emit without a traffic router (weights, traffic restored), and the ones
+   * durations are measured between (completed, aborted, switched), which its
+   * Kubernetes events cannot be trusted for: client-go's recorder drops an
+   * object's events past a burst of 25 (its spam filter), so a long rollout's
+   * RolloutCompleted may never be recorded.
+   */
   private observe(name: string): void {
     const status = this.statusOf(name);
     if (status === undefined) return;
@@ -199,6 +216,13 @@ export class KubernetesPlatform implements Platform {
     this.lastSeen.set(name, status);
     const add = (reason: string, message: string, data?: Record<string, unknown>) => this.rolloutEvent(name, reason, message, data);
     if (before?.phase !== status.phase) add('PhaseChanged', `${before?.phase ?? 'none'} → ${status.phase}${status.message ? `: ${status.message}` : ''}`, { from: before?.phase, to: status.phase });
+    if (before !== undefined && status.stableRS !== '' && status.stableRS !== before.stableRS && status.stableRS === status.currentPodHash) {
+      add('RolloutCompleted', `revision ${status.revision} (${status.stableImage}) is stable`, { revision: status.revision });
+    }
+    if (status.abort && !before?.abort) add('RolloutAborted', `update to ${status.currentImage} aborted${status.message ? `: ${status.message}` : ''}`);
+    if (before !== undefined && status.activeSelector !== undefined && status.activeSelector !== before.activeSelector) {
+      add('SwitchService', `active Service switched to ${status.activeSelector}`, { selector: status.activeSelector });
+    }
     if (status.canaryWeight !== undefined && before?.canaryWeight !== status.canaryWeight && before !== undefined) {
       add('TrafficWeightUpdated', `canary weight ${before.canaryWeight} → ${status.canaryWeight}`, { weight: status.canaryWeight, from: before.canaryWeight });
     }
@@ -239,7 +263,7 @@ export class KubernetesPlatform implements Platform {
     this.seenEventCounts.set(id, count);
     const obj = e.involvedObject;
     this.record(`${(obj.kind ?? '').toLowerCase()}/${obj.name}`, e.reason ?? '', e.message ?? '');
-    if (obj.kind === 'Rollout' && obj.name) {
+    if (obj.kind === 'Rollout' && obj.name && !DERIVED_EVENTS.has(e.reason ?? '')) {
       const list = this.rolloutEvents.get(obj.name) ?? [];
       this.rolloutEvents.set(obj.name, list);
       list.push({ at: now(), reason: e.reason ?? '', message: e.message ?? '', data: { type: e.type, count } });
@@ -304,9 +328,33 @@ export class KubernetesPlatform implements Platform {
     if (kind === 'Service' && (obj.spec as k8s.V1ServiceSpec | undefined)?.type !== 'LoadBalancer') (obj.spec as k8s.V1ServiceSpec).type = 'NodePort';
     if (this.imagePullPolicy !== undefined) setPullPolicy(obj, this.imagePullPolicy);
     const applied = await this.cluster.call(`apply ${kind} ${name}`, () => this.cluster.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply));
-    if (kind === 'Service') this.services.set(name, applied as k8s.V1Service);
+    if (kind === 'Service') this.servicesW.items.set(name, applied as k8s.V1Service);
     this.record(`${kind.toLowerCase()}/${name}`, 'Applied', 'server-side apply');
     this.log(`applied ${kind} ${name}`);
+  }
+
+  /** What the cluster is: its API server and version, and each Argo Rollouts CRD with its Established condition. */
+  async clusterInfo(): Promise<{ server: string; version: string; namespace: string; crds: { name: string; established: boolean; versions: string[] }[] }> {
+    await this.start();
+    const { version } = await this.cluster.check();
+    const ext = this.cluster.config.makeApiClient(k8s.ApiextensionsV1Api);
+    const crds = [];
+    for (const plural of ARGO_CRDS) {
+      const name = `${plural}.${ARGO.group}`;
+      const crd = await ext.readCustomResourceDefinition({ name }).catch(() => undefined);
+      crds.push({
+        name,
+        established: (crd?.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True'),
+        versions: (crd?.spec.versions ?? []).filter((v) => v.served).map((v) => v.name),
+      });
+    }
+    return { server: this.cluster.server, version, namespace: this.namespace, crds };
+  }
+
+  /** The namespace's labels as the API has them (undefined once it is gone). */
+  async namespaceLabels(): Promise<Record<string, string> | undefined> {
+    const ns = await this.cluster.core.readNamespace({ name: this.namespace }).catch(() => undefined);
+    return ns?.metadata?.labels;
   }
 
   rollout(name: string): RolloutHandle {
@@ -358,7 +406,7 @@ export class KubernetesPlatform implements Platform {
     const matches = (selector: Record<string, string> | undefined) =>
       selector !== undefined && ready.some((p) => Object.entries(selector).every(([k, v]) => p.labels[k] === v));
     const deadline = Date.now() + Math.min(timeoutMs, 30_000);
-    for (const [name, service] of this.services) {
+    for (const [name, service] of this.servicesW.items) {
       if (!matches(service.spec?.selector)) continue;
       const port = service.spec?.ports?.[0]?.nodePort;
       if (port === undefined) continue;
@@ -370,9 +418,9 @@ export class KubernetesPlatform implements Platform {
   }
 
   serviceUrl(name: string): string {
-    const service = this.services.get(name);
+    const service = this.servicesW.items.get(name);
     const port = service?.spec?.ports?.[0]?.nodePort;
-    if (port === undefined) throw new Error(`service ${name} is not applied in namespace ${this.namespace} (applied: ${[...this.services.keys()].join(', ') || 'none'})`);
+    if (port === undefined) throw new Error(`service ${name} is not applied in namespace ${this.namespace} (applied: ${[...this.servicesW.items.keys()].join(', ') || 'none'})`);
     return `http://${this.nodeAddress}:${port}`;
   }
 
@@ -423,10 +471,11 @@ export class KubernetesPlatform implements Platform {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of [this.rolloutsW, this.replicaSetsW, this.runsW, this.podsW, this.eventsW]) await w.informer?.stop();
+    for (const w of [this.rolloutsW, this.replicaSetsW, this.runsW, this.podsW, this.eventsW, this.servicesW]) await w.informer?.stop();
     for (const a of this.following.values()) a.abort();
     if (this.started === undefined) return;
     await this.started.catch(() => undefined);
+    if (!this.namespaceCreated) return;
     for (const obj of this.clusterScoped) {
       await this.cluster.objects.delete(obj).catch((err: unknown) => {
         if (apiStatus(err) !== 404) this.log(`could not delete ${obj.kind} ${obj.metadata?.name}: ${(err as Error).message}`);
@@ -532,8 +581,8 @@ export class KubeRollout implements RolloutHandle {
     for (;;) {
       const s = this.platform.rolloutObject(this.name) === undefined ? undefined : this.status();
       if (s !== undefined && predicate(s)) {
-        // Healthy means reachable: kube-proxy programs a NodePort a moment after the endpoints are ready.
-        if (s.phase === 'Healthy') await this.platform.servicesAnswer(this.name, Math.max(1000, timeoutMs - (Date.now() - started)));
+        // What the status says is reachable: kube-proxy programs a NodePort a moment after the endpoints change.
+        await this.platform.servicesAnswer(this.name, Math.max(1000, timeoutMs - (Date.now() - started)));
         return s;
       }
       const left = timeoutMs - (Date.now() - started);
@@ -556,13 +605,31 @@ export class KubeRollout implements RolloutHandle {
     return r;
   }
 
-  private patch(body: unknown, subresource: 'spec' | 'status', type: 'merge' | 'json' = 'merge'): Promise<unknown> {
+  /**
+   * Patches the Rollout, then waits (bounded) until the controller has seen the
+   * change: for the spec, until status.observedGeneration is the new
+   * generation, so a status read next is never the one from before the patch.
+   */
+  private async patch(body: unknown, subresource: 'spec' | 'status', type: 'merge' | 'json' = 'merge'): Promise<void> {
     const { cluster, namespace } = this.platform;
     const params = { ...ARGO, namespace, plural: 'rollouts', name: this.name, body, fieldManager: FIELD_MANAGER };
     const options = type === 'merge' ? MERGE : JSON_PATCH;
-    return cluster.call(`patch rollout ${this.name}${subresource === 'status' ? ' status' : ''}`, () =>
+    const patched = (await cluster.call(`patch rollout ${this.name}${subresource === 'status' ? ' status' : ''}`, () =>
       subresource === 'status' ? cluster.custom.patchNamespacedCustomObjectStatus(params, options) : cluster.custom.patchNamespacedCustomObject(params, options),
-    );
+    )) as { metadata?: { generation?: number; resourceVersion?: string } };
+    const generation = String(patched.metadata?.generation ?? '');
+    const version = Number(patched.metadata?.resourceVersion ?? 0);
+    const seen = () => {
+      const r = this.platform.rolloutObject(this.name) as (ArgoRollout & { metadata: { resourceVersion?: string } }) | undefined;
+      if (r === undefined) return false;
+      if (subresource === 'spec') return r.status?.observedGeneration === generation;
+      return Number(r.metadata.resourceVersion ?? 0) >= version;
+    };
+    const deadline = Date.now() + 30_000;
+    while (!seen()) {
+      if (Date.now() > deadline) throw new Error(`rollout ${this.name}: the controller did not take up the change within 30 s (is the Argo Rollouts controller running?)`);
+      await this.platform.nextChange(1000);
+    }
   }
 
   async setImage(image: string, container?: string): Promise<void> {

@@ -1,0 +1,45 @@
+// The kubernetes platform seen from the cluster: the API server answers, Argo
+// Rollouts' CRDs are established, and each scenario's objects live in a
+// namespace made for it. These steps need the kubernetes profile.
+import { Then } from '@cucumber/cucumber';
+import { KubernetesPlatform, LABEL_RUN } from '../support/platform/kubernetes/platform.ts';
+import type { CutoverWorld } from '../support/world/world.ts';
+
+function kubernetes(world: CutoverWorld): KubernetesPlatform {
+  const platform = world.session.platform;
+  if (!(platform instanceof KubernetesPlatform)) throw new Error(`this step looks at a Kubernetes cluster: run it with --profile kubernetes (this run's platform is ${platform.kind})`);
+  return platform;
+}
+
+/** The API server answers (its version attached) and every Argo Rollouts CRD is Established. */
+Then("the cluster answers, with Argo Rollouts' CRDs established", async function (this: CutoverWorld) {
+  const info = await kubernetes(this).clusterInfo();
+  const missing = info.crds.filter((c) => !c.established);
+  await this.evidence.verify('cluster and Argo Rollouts CRDs', missing.length === 0, { expected: 'every Argo Rollouts CRD Established', measured: info }, () =>
+    `not established on ${info.server}: ${missing.map((c) => c.name).join(', ')}`,
+  );
+});
+
+/** Every pod of the rollout is in the scenario's own namespace, which carries the run's label (removed with it at the end). */
+Then('the rollout {string} runs in a namespace of its own, made for this scenario', async function (this: CutoverWorld, rollout: string) {
+  const platform = kubernetes(this);
+  const pods = platform.pods().filter((p) => p.rollout === rollout);
+  const labels = await platform.namespaceLabels();
+  const elsewhere = pods.filter((p) => p.namespace !== platform.namespace);
+  const ok = pods.length > 0 && elsewhere.length === 0 && labels?.[LABEL_RUN] === platform.namespace;
+  await this.evidence.verify(`rollout ${rollout} in its own namespace`, ok, { expected: `pods in ${platform.namespace}, labelled ${LABEL_RUN}`, measured: { labels, pods: pods.map((p) => `${p.namespace}/${p.name}`) } }, () =>
+    pods.length === 0 ? `rollout ${rollout} has no pods` : labels === undefined ? `namespace ${platform.namespace} does not exist` : `pods elsewhere: ${elsewhere.map((p) => p.namespace).join(', ') || 'none'}; namespace labels ${JSON.stringify(labels)}`,
+  );
+});
+
+/** Waits until every pod of the rollout, terminating ones included, runs the image (the old ones are gone). */
+Then('every pod of rollout {string} runs {image} within {duration}', async function (this: CutoverWorld, rollout: string, image: string, ms: number) {
+  const platform = kubernetes(this);
+  const others = () => platform.pods().filter((p) => p.rollout === rollout && p.image !== image);
+  const started = Date.now();
+  while (others().length > 0 && Date.now() - started < ms) await platform.nextChange(Math.min(1000, ms));
+  const left = others();
+  await this.evidence.verify(`pods of ${rollout} run ${image}`, left.length === 0, { expected: `every pod on ${image} within ${ms} ms`, measured: { afterMs: Date.now() - started, others: left.map((p) => `${p.name} ${p.image}`) } }, () =>
+    `after ${ms} ms, pods of ${rollout} still run another image: ${left.map((p) => `${p.name} (${p.image})`).join(', ')}`,
+  );
+});
