@@ -21,6 +21,7 @@ import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles } from '../../manifests/load.ts';
 import type { LoadedRuleFile } from '../../monitoring/rules.ts';
 import type { RolloutEvent, RolloutStatus } from '../../rollout/controller.ts';
+import { processAlive } from '../local/leftovers.ts';
 import type { Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
 import { apiStatus, ARGO, KubeCluster } from './cluster.ts';
 import { analysisSnapshot, HASH_LABEL, ownedBy, rolloutStatus, type ArgoAnalysisRun, type ArgoReplicaSet, type ArgoRollout } from './status.ts';
@@ -531,15 +532,6 @@ function rolloutOfPod(pod: k8s.V1Pod, replicaSets: Map<string, ArgoReplicaSet>):
 
 const hostLabel = () => os.hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 40);
 const ownerLabel = () => `${hostLabel()}.pid-${process.pid}`;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Deletes a namespace and waits until the API no longer has it (its pods gone), at most timeoutMs. */
 export async function deleteNamespace(cluster: KubeCluster, name: string, timeoutMs: number, log: (line: string) => void): Promise<void> {
