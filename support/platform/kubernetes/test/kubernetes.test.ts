@@ -131,6 +131,9 @@ test("Argo's canary example: steps, weights by replicas, promote, abort, retry a
   const paused = await rollout.waitFor((s) => s.phase === 'Paused' && s.currentStepIndex === 1, 120_000, 'paused at step 1');
   assert.equal(paused.canaryWeight, 20);
   await rollout.waitFor((s) => s.replicaSets.find((r) => r.role === 'canary')?.replicas === 1, 60_000, 'one canary pod ready');
+  // kube-proxy adds the canary pod's endpoint a moment after the ReplicaSet counts it ready.
+  const deadline = Date.now() + 15_000;
+  while (((await colours(url, 5)).yellow ?? 0) === 0) assert.ok(Date.now() < deadline, 'no answer from the canary pod within 15 s of it being ready');
   // One of five pods is yellow: the Service spreads new connections over all five.
   const split = await colours(url, 100);
   assert.ok((split.yellow ?? 0) >= 5 && (split.yellow ?? 0) <= 45, `yellow answered ${split.yellow ?? 0} of 100 (one pod of five)`);
