@@ -438,7 +438,8 @@ async function cluster(args: Parsed): Promise<number> {
   const built = await runScript('build.sh');
   if (built !== 0) return built;
   const up = await runScript('up.sh');
-  if (up === 0) console.log('\nexport KUBECONFIG=/var/lib/cutover-cluster/admin.kubeconfig CUTOVER_IMAGE_PULL_POLICY=IfNotPresent   # then: npx cutover cluster down');
+  const state = process.env.CUTOVER_CLUSTER_STATE ?? '/var/lib/cutover-cluster'; // as ci/cluster/lib.sh places it
+  if (up === 0) console.log(`\nexport KUBECONFIG=${state}/admin.kubeconfig CUTOVER_IMAGE_PULL_POLICY=IfNotPresent   # then: npx cutover cluster down`);
   return up;
 }
 

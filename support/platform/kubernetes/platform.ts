@@ -228,7 +228,7 @@ export class KubernetesPlatform implements Platform {
       add('TrafficWeightUpdated', `canary weight ${before.canaryWeight} → ${status.canaryWeight}`, { weight: status.canaryWeight, from: before.canaryWeight });
     }
     const restored = status.abort && this.onlyStableServes(name, status);
-    const wasRestored = before?.abort === true && this.restored.has(name);
+    const wasRestored = this.restored.has(name);
     if (restored) this.restored.add(name);
     else this.restored.delete(name);
     if (restored && !wasRestored) add('TrafficRestored', `all traffic on stable ${status.stableRS} (${status.stableImage})`);
@@ -246,9 +246,7 @@ export class KubernetesPlatform implements Platform {
   }
 
   private rolloutEvent(rollout: string, reason: string, message: string, data?: Record<string, unknown>): void {
-    const list = this.rolloutEvents.get(rollout) ?? [];
-    this.rolloutEvents.set(rollout, list);
-    list.push({ at: now(), reason, message, ...(data ? { data } : {}) });
+    this.eventsOf(rollout).push({ at: now(), reason, message, ...(data ? { data } : {}) });
     this.record(`rollout/${rollout}`, reason, message);
   }
 
@@ -265,9 +263,7 @@ export class KubernetesPlatform implements Platform {
     const obj = e.involvedObject;
     this.record(`${(obj.kind ?? '').toLowerCase()}/${obj.name}`, e.reason ?? '', e.message ?? '');
     if (obj.kind === 'Rollout' && obj.name && !DERIVED_EVENTS.has(e.reason ?? '')) {
-      const list = this.rolloutEvents.get(obj.name) ?? [];
-      this.rolloutEvents.set(obj.name, list);
-      list.push({ at: now(), reason: e.reason ?? '', message: e.message ?? '', data: { type: e.type, count } });
+      this.eventsOf(obj.name).push({ at: now(), reason: e.reason ?? '', message: e.message ?? '', data: { type: e.type, count } });
     }
   }
 

@@ -84,7 +84,6 @@ export function currentSetWeight(rollout: ArgoRollout): number | undefined {
 }
 
 const PHASES: Record<string, RolloutPhase> = { Healthy: 'Healthy', Progressing: 'Progressing', Paused: 'Paused', Degraded: 'Degraded', Error: 'Degraded' };
-const RUN_PHASES = new Set<AnalysisRunPhase>(['Pending', 'Running', 'Successful', 'Failed', 'Error', 'Inconclusive']);
 
 const imageOfSet = (rs: ArgoReplicaSet | undefined) => rs?.spec?.template?.spec?.containers?.[0]?.image ?? '';
 
@@ -99,11 +98,10 @@ export function analysisKind(run: ArgoAnalysisRun): AnalysisKind {
 }
 
 const MEASUREMENT_PHASES = new Set<MeasurementPhase>(['Successful', 'Failed', 'Inconclusive', 'Error']);
-const metricPhase = (phase: string | undefined): MetricPhase =>
-  phase === 'Pending' || phase === 'Running' || MEASUREMENT_PHASES.has(phase as MeasurementPhase) ? (phase as MetricPhase) : 'Pending';
+/** A run's or metric's phase as Argo writes it (the same six words for both); anything else is Pending. */
+const metricPhase = (phase: string | undefined): MetricPhase & AnalysisRunPhase =>
+  phase === 'Pending' || phase === 'Running' || MEASUREMENT_PHASES.has(phase as MeasurementPhase) ? (phase as MetricPhase & AnalysisRunPhase) : 'Pending';
 const metricProvider = (metric: Record<string, unknown> | undefined) => Object.keys((metric?.provider as object | undefined) ?? {})[0] ?? 'unknown';
-
-const runPhase = (phase: string | undefined): AnalysisRunPhase => (RUN_PHASES.has(phase as AnalysisRunPhase) ? (phase as AnalysisRunPhase) : 'Pending');
 
 /** An Argo Rollout, its ReplicaSets and AnalysisRuns as a RolloutStatus. */
 export function rolloutStatus(rollout: ArgoRollout, replicaSets: ArgoReplicaSet[], runs: ArgoAnalysisRun[], timeScale: number): RolloutStatus {
@@ -139,7 +137,7 @@ export function rolloutStatus(rollout: ArgoRollout, replicaSets: ArgoReplicaSet[
       .map((rs) => ({ hash: hashOf(rs), revision: Number(rs.metadata.annotations?.[REVISION] ?? 0), image: imageOfSet(rs), replicas: rs.status?.readyReplicas ?? 0, role: roleOf(hashOf(rs)) })),
     analysisRuns: runs
       .filter((r) => ownedBy(r, 'Rollout', name))
-      .map((r) => ({ name: r.metadata.name, kind: analysisKind(r), phase: runPhase(r.status?.phase), ...(r.status?.message ? { message: r.status.message } : {}) })),
+      .map((r) => ({ name: r.metadata.name, kind: analysisKind(r), phase: metricPhase(r.status?.phase), ...(r.status?.message ? { message: r.status.message } : {}) })),
     timeScale,
   };
 }
