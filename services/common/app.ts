@@ -126,8 +126,11 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
-    // Every server error in the logs, injected ones too, findable by its trace id.
-    if (reply.statusCode >= 500) request.log.error({ status: reply.statusCode, route: labels.route }, 'answered with a server error');
+    // Every server error in the logs, injected ones too, findable by its trace id. A
+    // 503 from /ready is a report (draining, or not ready yet), which a kubelet
+    // keeps asking for while the pod stops: not an error.
+    if (reply.statusCode >= 500 && labels.route === '/ready') request.log.info({ status: reply.statusCode, route: labels.route }, 'reported not ready');
+    else if (reply.statusCode >= 500) request.log.error({ status: reply.statusCode, route: labels.route }, 'answered with a server error');
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -60,6 +60,12 @@ export interface RouterOptions {
   registry?: Registry;
   /** Per-request timeout towards a backend. */
   upstreamTimeoutMs?: number;
+  /**
+   * Keep connections to backends open between requests (default true). Off
+   * when a backend is a Kubernetes Service: kube-proxy picks a pod per
+   * connection, so a kept connection would stay on its pod through a switch.
+   */
+  upstreamKeepAlive?: boolean;
 }
 
 export interface BackendStats {
@@ -325,7 +331,7 @@ export class ServiceRouter {
     const state: BackendState = {
       backend,
       group,
-      agent: new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 1000 }),
+      agent: new http.Agent({ keepAlive: this.options.upstreamKeepAlive ?? true, maxSockets: 512, keepAliveMsecs: 1000 }),
       target: new URL(backend.url),
       state: 'active',
       inFlight: new Set(),
@@ -580,4 +586,16 @@ export class ServiceRouter {
     });
     upstream.end();
   }
+}
+
+/** An HTTP endpoint on loopback serving a registry's metrics (every router sharing it) for Prometheus; address is host:port. */
+export async function serveMetrics(registry: Registry): Promise<{ server: http.Server; address: string }> {
+  const server = http.createServer((req, res) => {
+    void registry.metrics().then((text) => {
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, address: `127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -3,13 +3,26 @@
 // scenario), server-side apply, the `kubectl argo rollouts` verbs as the
 // plugin sends them, and everything steps read (rollouts, ReplicaSets,
 // AnalysisRuns, pods, events, logs) kept current by watches, never polled.
-// Traffic reaches a Service through its NodePort on the node's address
-// (127.0.0.1 on the CI cluster, where kube-proxy serves NodePorts on loopback).
+// Traffic reaches a Service through cutover's router in front of it (see
+// ingress.ts), which sends it on to NodePorts on the node's address (127.0.0.1
+// on the CI cluster, where kube-proxy serves NodePorts on loopback).
+//
+// When the cluster runs on this machine (its API server on loopback, as
+// `cutover cluster up` makes it), the platform also stands in for what such a
+// cluster lacks: a Prometheus (on this machine, scraping the pods through the
+// API server's proxy) that the analysis templates are pointed at, Service
+// addresses in analysis arguments resolved to NodePorts (the controller runs
+// beside the API server, without cluster DNS), and a data folder per rollout
+// shared by all its pods (a hostPath volume at /data), as the local platform
+// gives one.
 import fs from 'node:fs';
+import type http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
 import type { AnalysisRunSnapshot } from '../../analysis/run.ts';
 import type { DatabaseBackup } from '../../backup/sqlite.ts';
@@ -21,9 +34,12 @@ import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles } from '../../manifests/load.ts';
 import type { LoadedRuleFile } from '../../monitoring/rules.ts';
 import type { RolloutEvent, RolloutStatus } from '../../rollout/controller.ts';
+import { serveMetrics } from '../../traffic/router.ts';
 import { processAlive } from '../local/leftovers.ts';
+import { LocalPrometheus, type LocalPrometheusOptions, type ScrapeTarget } from '../local/prometheus.ts';
 import type { Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
 import { apiStatus, ARGO, KubeCluster } from './cluster.ts';
+import { ingressRoutes, ServiceIngress } from './ingress.ts';
 import { analysisSnapshot, HASH_LABEL, ownedBy, rolloutStatus, type ArgoAnalysisRun, type ArgoReplicaSet, type ArgoRollout } from './status.ts';
 
 export interface KubernetesPlatformOptions {
@@ -38,7 +54,22 @@ export interface KubernetesPlatformOptions {
    * or kind after kind load), `Always` (as Argo's examples say) can never start a pod.
    */
   imagePullPolicy?: 'IfNotPresent' | 'Never';
+  /**
+   * Whether the cluster runs on this machine (default CUTOVER_CLUSTER_ON_HOST=1|0,
+   * else whether the API server is on loopback): then the platform runs
+   * Prometheus for the analyses, resolves Services in analysis URLs to
+   * NodePorts and gives each rollout a data folder here (see the top).
+   */
+  onHost?: boolean;
+  /** Where the rollouts' data folders go when onHost (default CUTOVER_NODE_DATA_DIR, else the temp dir). */
+  nodeDataDir?: string;
+  /** The Prometheus binary (default CUTOVER_PROMETHEUS_BIN or /usr/bin/prometheus). */
+  prometheusBinary?: string;
 }
+
+/** Where the pods of a rollout find its data folder, as DATA_DIR. */
+const DATA_MOUNT = '/data';
+const DATA_VOLUME = 'cutover-data';
 
 export const LABEL_RUN = 'io.cutover/run';
 export const LABEL_OWNER = 'io.cutover/owner';
@@ -111,6 +142,8 @@ export class KubernetesPlatform implements Platform {
   private readonly eventsW: Watched<k8s.CoreV1Event>;
   /** As applied, then as the watch sees them (Argo adds the pod-template hash to the selectors it manages). */
   private readonly servicesW: Watched<k8s.V1Service>;
+  /** What kube-proxy programs: which pods each Service reaches, as the endpoints controller has it. */
+  private readonly endpointsW: Watched<k8s.V1EndpointSlice>;
   private readonly clusterScoped: Obj[] = [];
   private readonly platformEvents: PlatformDiagnostics['events'] = [];
   private readonly rolloutEvents = new Map<string, RolloutEvent[]>();
@@ -121,6 +154,15 @@ export class KubernetesPlatform implements Platform {
   private readonly logs$ = new LogAggregator();
   private readonly following = new Map<string, AbortController>();
   private waiters: (() => void)[] = [];
+  private readonly registry = new Registry();
+  private readonly ingress: ServiceIngress;
+  readonly onHost: boolean;
+  private readonly dataDir: string | undefined;
+  private readonly prometheusBinary: string | undefined;
+  private prometheus: LocalPrometheus | undefined;
+  private prometheusStarting: Promise<LocalPrometheus> | undefined;
+  private metricsServer: http.Server | undefined;
+  private credentialsDir: string | undefined;
 
   constructor(options: KubernetesPlatformOptions) {
     this.timeScale = options.timeScale;
@@ -136,6 +178,12 @@ export class KubernetesPlatform implements Platform {
     this.podsW = { path: `/api/v1/namespaces/${ns}/pods`, items: new Map() };
     this.eventsW = { path: `/api/v1/namespaces/${ns}/events`, items: new Map() };
     this.servicesW = { path: `/api/v1/namespaces/${ns}/services`, items: new Map() };
+    this.endpointsW = { path: `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, items: new Map() };
+    this.ingress = new ServiceIngress(this.registry, (service, err) => this.record(`service/${service}`, 'RouteFailed', err.message));
+    const onHostEnv = process.env.CUTOVER_CLUSTER_ON_HOST;
+    this.onHost = options.onHost ?? (onHostEnv !== undefined && onHostEnv !== '' ? onHostEnv === '1' : isLoopbackUrl(this.cluster.server));
+    this.dataDir = this.onHost ? path.join(options.nodeDataDir ?? process.env.CUTOVER_NODE_DATA_DIR ?? path.join(os.tmpdir(), 'cutover-kube-data'), ns) : undefined;
+    this.prometheusBinary = options.prometheusBinary;
   }
 
   /** Checks the cluster, removes namespaces of runs whose process is gone, creates this run's namespace and starts the watches. */
@@ -156,6 +204,7 @@ export class KubernetesPlatform implements Platform {
         this.watch(this.podsW, () => this.cluster.core.listNamespacedPod({ namespace: this.namespace })),
         this.watch(this.eventsW, () => this.cluster.core.listNamespacedEvent({ namespace: this.namespace })),
         this.watch(this.servicesW, () => this.cluster.core.listNamespacedService({ namespace: this.namespace })),
+        this.watch(this.endpointsW, () => this.cluster.config.makeApiClient(k8s.DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: this.namespace })),
       ]);
     })();
     return this.started;
@@ -186,6 +235,10 @@ export class KubernetesPlatform implements Platform {
     if (w === this.eventsW) this.onEvent(o as k8s.CoreV1Event);
     if (w === this.podsW) this.followLogs(o as k8s.V1Pod);
     for (const name of this.rolloutsW.items.keys()) this.observe(name);
+    if (w !== this.eventsW) {
+      this.route();
+      this.updateTargets();
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
@@ -324,10 +377,157 @@ export class KubernetesPlatform implements Platform {
     // The test reaches Services through a NodePort (the local platform gives each a loopback address instead).
     if (kind === 'Service' && (obj.spec as k8s.V1ServiceSpec | undefined)?.type !== 'LoadBalancer') (obj.spec as k8s.V1ServiceSpec).type = 'NodePort';
     if (this.imagePullPolicy !== undefined) setPullPolicy(obj, this.imagePullPolicy);
+    if (this.onHost) await this.adaptToHost(obj);
     const applied = await this.cluster.call(`apply ${kind} ${name}`, () => this.cluster.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply));
-    if (kind === 'Service') this.servicesW.items.set(name, applied as k8s.V1Service);
+    if (kind === 'Service') {
+      this.servicesW.items.set(name, applied as k8s.V1Service);
+      await this.ingress.open(name);
+      this.route();
+    }
     this.record(`${kind.toLowerCase()}/${name}`, 'Applied', 'server-side apply');
     this.log(`applied ${kind} ${name}`);
+  }
+
+  /**
+   * What a cluster on this machine lacks, supplied (see the top): the
+   * templates' `prometheus` argument names the platform's Prometheus; a
+   * Rollout's analysis arguments that are URLs of a Service name its NodePort;
+   * its pods share the rollout's data folder.
+   */
+  private async adaptToHost(obj: Obj): Promise<void> {
+    const name = obj.metadata?.name ?? '';
+    if (obj.kind === 'AnalysisTemplate' || obj.kind === 'ClusterAnalysisTemplate') {
+      const spec = obj.spec as { args?: { name: string; value?: string }[]; metrics?: { provider?: Record<string, unknown> }[] } | undefined;
+      const usesPrometheus = (spec?.metrics ?? []).some((m) => m.provider?.prometheus !== undefined);
+      const arg = spec?.args?.find((a) => a.name === 'prometheus');
+      if (usesPrometheus && arg !== undefined) {
+        const prometheus = await this.ensurePrometheus();
+        this.record(`analysistemplate/${name}`, 'PrometheusAddress', `${arg.value ?? '(none)'} → ${prometheus.url} (the platform's Prometheus; the controller runs on this machine)`);
+        arg.value = prometheus.url;
+      }
+    }
+    if (obj.kind !== 'Rollout') return;
+    const strategy = (obj.spec as { strategy?: Record<string, Record<string, unknown> | undefined> }).strategy ?? {};
+    for (const s of [strategy.canary, strategy.blueGreen]) {
+      for (const key of ['analysis', 'prePromotionAnalysis', 'postPromotionAnalysis']) {
+        for (const arg of ((s?.[key] as { args?: { name: string; value?: string }[] } | undefined)?.args ?? [])) {
+          const resolved = arg.value === undefined ? undefined : this.nodePortOfServiceUrl(arg.value);
+          if (resolved === undefined) continue;
+          this.record(`rollout/${name}`, 'ServiceAddress', `analysis argument ${arg.name}: ${arg.value} → ${resolved}`);
+          arg.value = resolved;
+        }
+      }
+    }
+    if (this.dataDir === undefined) return;
+    const dir = path.join(this.dataDir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    // Writable by whatever user the image runs as (the docker platform chowns to it; here the image is on the node).
+    fs.chmodSync(dir, 0o777);
+    addDataVolume(obj, dir);
+  }
+
+  /** http://<service>[:port]/path of a Service in this namespace as its NodePort URL; undefined for anything else. */
+  private nodePortOfServiceUrl(value: string): string | undefined {
+    const m = /^http:\/\/([a-z0-9-]+)(?:\.[a-z0-9.-]*)?(?::\d+)?(\/.*)?$/.exec(value);
+    if (m === null) return undefined;
+    const url = this.nodePortUrl(m[1] as string);
+    return url === undefined ? undefined : `${url}${m[2] ?? ''}`;
+  }
+
+  private nodePortUrl(service: string): string | undefined {
+    const port = this.servicesW.items.get(service)?.spec?.ports?.[0]?.nodePort;
+    return port === undefined ? undefined : `http://${this.nodeAddress}:${port}`;
+  }
+
+  /** The pods a Service's ready endpoints are (by the EndpointSlices the endpoints controller keeps). */
+  private endpointPods(service: string): string[] {
+    const pods: string[] = [];
+    for (const slice of this.endpointsW.items.values()) {
+      if (slice.metadata?.labels?.['kubernetes.io/service-name'] !== service) continue;
+      for (const e of slice.endpoints ?? []) if (e.conditions?.ready === true && e.targetRef?.name) pods.push(e.targetRef.name);
+    }
+    return pods;
+  }
+
+  /** Sets every router from the Services, the rollouts' status and the pods each Service's endpoints are. */
+  private route(): void {
+    const services = [...this.servicesW.items.values()];
+    const rollouts = [...this.rolloutsW.items.values()].map((rollout) => ({ rollout, status: this.rolloutStatus(rollout.metadata.name) }));
+    const endpoints = (service: string) =>
+      this.endpointPods(service).map((pod) => this.podsW.items.get(pod)?.metadata?.labels?.[HASH_LABEL] ?? '');
+    this.ingress.update(ingressRoutes(services, rollouts, endpoints), (name) => this.nodePortUrl(name));
+  }
+
+  /**
+   * The platform's Prometheus, started once: it scrapes the routers and every
+   * ready pod, through the API server's pod proxy with the kubeconfig's
+   * credentials (so no pod address is reached from here but through the API).
+   */
+  private ensurePrometheus(): Promise<LocalPrometheus> {
+    this.prometheusStarting ??= (async () => {
+      const { server, address } = await serveMetrics(this.registry);
+      this.metricsServer = server;
+      this.log('starting Prometheus');
+      const p = await LocalPrometheus.start({
+        ...(this.prometheusBinary !== undefined ? { binary: this.prometheusBinary } : {}),
+        routerTargets: [address],
+        scrapeIntervalMs: 1000,
+        podScrape: this.apiCredentials(),
+      });
+      this.prometheus = p;
+      this.record('prometheus', 'Started', `listening on ${p.url}, scraping the routers at ${address} and every ready pod through ${this.cluster.server}`);
+      this.updateTargets();
+      return p;
+    })();
+    return this.prometheusStarting;
+  }
+
+  /** The kubeconfig's credentials as files Prometheus can read (data embedded in the kubeconfig is written out, private). */
+  private apiCredentials(): NonNullable<LocalPrometheusOptions['podScrape']> {
+    const cluster = this.cluster.config.getCurrentCluster();
+    const user = this.cluster.config.getCurrentUser();
+    const file = (given: string | undefined, data: string | undefined, name: string) => {
+      if (given) return given;
+      if (!data) return undefined;
+      this.credentialsDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-kube-credentials-'));
+      const target = path.join(this.credentialsDir, name);
+      fs.writeFileSync(target, Buffer.from(data, 'base64'), { mode: 0o600 });
+      return target;
+    };
+    const ca = file(cluster?.caFile, cluster?.caData, 'ca.crt');
+    const cert = file(user?.certFile, user?.certData, 'client.crt');
+    const key = file(user?.keyFile, user?.keyData, 'client.key');
+    return {
+      scheme: 'https',
+      ...(ca ? { caFile: ca } : {}),
+      ...(cert ? { certFile: cert } : {}),
+      ...(key ? { keyFile: key } : {}),
+      ...(user?.token ? { bearerToken: user.token } : {}),
+      ...(cluster?.skipTLSVerify ? { insecureSkipVerify: true } : {}),
+    };
+  }
+
+  /** Every ready pod of a rollout as a scrape target: the API server, with the pod's proxy path; labelled like the pod. */
+  private updateTargets(): void {
+    if (this.prometheus === undefined) return;
+    const api = new URL(this.cluster.server).host;
+    const targets: ScrapeTarget[] = [];
+    for (const pod of this.podsW.items.values()) {
+      const name = pod.metadata?.name ?? '';
+      const rollout = rolloutOfPod(pod, this.replicaSetsW.items);
+      const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+      const port = pod.spec?.containers[0]?.ports?.[0]?.containerPort;
+      if (!ready || rollout === '' || port === undefined || pod.metadata?.deletionTimestamp) continue;
+      const labels: Record<string, string> = {};
+      for (const [k, v] of Object.entries(pod.metadata?.labels ?? {})) labels[k.replace(/[^A-Za-z0-9_]/g, '_')] = v;
+      const hash = labels.rollouts_pod_template_hash ?? '';
+      const role = this.lastSeen.get(rollout)?.replicaSets.find((rs) => rs.hash === hash)?.role ?? 'old';
+      targets.push({
+        address: api,
+        labels: { ...labels, rollout, pod: name, role, __metrics_path__: `/api/v1/namespaces/${this.namespace}/pods/${name}:${port}/proxy/metrics` },
+      });
+    }
+    this.prometheus.setTargets(targets);
   }
 
   /** What the cluster is: its API server and version, and each Argo Rollouts CRD with its Established condition. */
@@ -395,30 +595,40 @@ export class KubernetesPlatform implements Platform {
   }
 
   /**
-   * Waits until every Service that selects a ready pod of the rollout accepts
-   * connections on its NodePort (kube-proxy has its rules), at most timeoutMs.
+   * Waits until every Service that selects a ready pod of the rollout has
+   * exactly the ready pods its selector picks as endpoints (the endpoints
+   * controller has followed Argo's selectors) and accepts connections on its
+   * NodePort (kube-proxy has its rules), at most timeoutMs.
    */
   async servicesAnswer(rollout: string, timeoutMs: number): Promise<void> {
-    const ready = this.pods().filter((p) => p.rollout === rollout && p.ready);
-    const matches = (selector: Record<string, string> | undefined) =>
-      selector !== undefined && ready.some((p) => Object.entries(selector).every(([k, v]) => p.labels[k] === v));
     const deadline = Date.now() + Math.min(timeoutMs, 30_000);
-    for (const [name, service] of this.servicesW.items) {
-      if (!matches(service.spec?.selector)) continue;
-      const port = service.spec?.ports?.[0]?.nodePort;
-      if (port === undefined) continue;
-      while (!(await connects(this.nodeAddress, port))) {
-        if (Date.now() > deadline) throw new Error(`service ${name}: nothing answers on its NodePort ${this.nodeAddress}:${port} though pods of ${rollout} are ready (is kube-proxy running?)`);
-        await new Promise((r) => setTimeout(r, 200));
+    for (const name of this.servicesW.items.keys()) {
+      for (;;) {
+        const service = this.servicesW.items.get(name);
+        const selector = service?.spec?.selector;
+        const ready = this.pods().filter((p) => p.ready && selector !== undefined && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
+        if (!ready.some((p) => p.rollout === rollout)) break;
+        const wanted = ready.map((p) => p.name).sort().join(',');
+        const have = this.endpointPods(name).sort().join(',');
+        const port = service?.spec?.ports?.[0]?.nodePort;
+        if (wanted === have && (port === undefined || (await connects(this.nodeAddress, port)))) break;
+        if (Date.now() > deadline) {
+          throw new Error(
+            wanted === have
+              ? `service ${name}: nothing answers on its NodePort ${this.nodeAddress}:${port} though pods of ${rollout} are ready (is kube-proxy running?)`
+              : `service ${name}: its endpoints are ${have || 'none'} but its selector picks the ready pods ${wanted} (is the controller-manager running?)`,
+          );
+        }
+        await this.nextChange(200);
       }
     }
   }
 
+  /** The router in front of the Service (on loopback). */
   serviceUrl(name: string): string {
-    const service = this.servicesW.items.get(name);
-    const port = service?.spec?.ports?.[0]?.nodePort;
-    if (port === undefined) throw new Error(`service ${name} is not applied in namespace ${this.namespace} (applied: ${[...this.servicesW.items.keys()].join(', ') || 'none'})`);
-    return `http://${this.nodeAddress}:${port}`;
+    const url = this.ingress.url(name);
+    if (url === undefined) throw new Error(`service ${name} is not applied in namespace ${this.namespace} (applied: ${[...this.servicesW.items.keys()].join(', ') || 'none'})`);
+    return url;
   }
 
   analysisRuns(): AnalysisRunSnapshot[] {
@@ -429,7 +639,7 @@ export class KubernetesPlatform implements Platform {
     const logs: Record<string, string[]> = {};
     for (const e of this.logs$.query()) (logs[e.pod] ??= []).push(e.line);
     for (const [pod, lines] of Object.entries(logs)) logs[pod] = lines.slice(-50);
-    return { events: [...this.platformEvents], routers: [], logs };
+    return { events: [...this.platformEvents], routers: this.ingress.stats(), logs };
   }
 
   pods(): ChaosPod[] {
@@ -468,8 +678,12 @@ export class KubernetesPlatform implements Platform {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of [this.rolloutsW, this.replicaSetsW, this.runsW, this.podsW, this.eventsW, this.servicesW]) await w.informer?.stop();
+    for (const w of [this.rolloutsW, this.replicaSetsW, this.runsW, this.podsW, this.eventsW, this.servicesW, this.endpointsW]) await w.informer?.stop();
     for (const a of this.following.values()) a.abort();
+    await this.ingress.close();
+    await this.prometheus?.stop();
+    await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
+    if (this.credentialsDir !== undefined) fs.rmSync(this.credentialsDir, { recursive: true, force: true });
     if (this.started === undefined) return;
     await this.started.catch(() => undefined);
     if (!this.namespaceCreated) return;
@@ -479,6 +693,8 @@ export class KubernetesPlatform implements Platform {
       });
     }
     await deleteNamespace(this.cluster, this.namespace, 120_000, this.log);
+    // The pods are gone with the namespace: their data folders go too.
+    if (this.dataDir !== undefined) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   private async removeLeftovers(): Promise<void> {
@@ -517,6 +733,33 @@ function pullPolicyFromEnv(): 'IfNotPresent' | 'Never' | undefined {
 export function setPullPolicy(obj: Obj, policy: string): void {
   const template = (obj.spec as { template?: { spec?: { containers?: Record<string, unknown>[]; initContainers?: Record<string, unknown>[] } } } | undefined)?.template?.spec;
   for (const c of [...(template?.containers ?? []), ...(template?.initContainers ?? [])]) c.imagePullPolicy = policy;
+}
+
+const isLoopbackUrl = (url: string) => {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Gives a Rollout's pods the rollout's data folder on the node (a hostPath
+ * volume at /data, DATA_DIR pointing there), as every version shares one
+ * volume; a template that mounts something at /data itself is left alone.
+ */
+export function addDataVolume(obj: Obj, dir: string): void {
+  type Container = { env?: { name: string; value?: string }[]; volumeMounts?: { name: string; mountPath: string }[] };
+  const spec = (obj.spec as { template?: { spec?: { volumes?: Record<string, unknown>[]; containers?: Container[] } } } | undefined)?.template?.spec;
+  if (spec === undefined) return;
+  const containers = spec.containers ?? [];
+  if (containers.some((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === DATA_MOUNT))) return;
+  spec.volumes = [...(spec.volumes ?? []), { name: DATA_VOLUME, hostPath: { path: dir, type: 'DirectoryOrCreate' } }];
+  for (const c of containers) {
+    c.volumeMounts = [...(c.volumeMounts ?? []), { name: DATA_VOLUME, mountPath: DATA_MOUNT }];
+    if (!(c.env ?? []).some((e) => e.name === 'DATA_DIR')) c.env = [...(c.env ?? []), { name: 'DATA_DIR', value: DATA_MOUNT }];
+  }
 }
 
 /** The rollout a pod belongs to, through its ReplicaSet. */
@@ -571,7 +814,7 @@ export class KubeRollout implements RolloutHandle {
       if (s !== undefined && predicate(s)) {
         // What the status says is reachable: kube-proxy programs a NodePort a moment after the endpoints change.
         await this.platform.servicesAnswer(this.name, Math.max(1000, timeoutMs - (Date.now() - started)));
-        return s;
+        return this.runsSettled(s);
       }
       const left = timeoutMs - (Date.now() - started);
       if (left <= 0) {
@@ -585,6 +828,24 @@ export class KubeRollout implements RolloutHandle {
       }
       await this.platform.nextChange(Math.min(left, 5000));
     }
+  }
+
+  /**
+   * A rollout that is done (Healthy or Degraded) with analysis runs still
+   * running: Argo terminates a background run in the reconcile after the one
+   * that finished the rollout, so the status is read again once they are
+   * terminal (at most 15 s), as the local controller reports them at once.
+   */
+  private async runsSettled(s: RolloutStatus): Promise<RolloutStatus> {
+    const running = (x: RolloutStatus) => x.analysisRuns.some((r) => r.phase === 'Running' || r.phase === 'Pending');
+    if ((s.phase !== 'Healthy' && s.phase !== 'Degraded') || !running(s)) return s;
+    const deadline = Date.now() + 15_000;
+    let now = s;
+    while (running(now) && Date.now() < deadline) {
+      await this.platform.nextChange(deadline - Date.now());
+      now = this.status();
+    }
+    return now;
   }
 
   private object(): ArgoRollout {

@@ -14,9 +14,9 @@ export interface ArgoRollout {
   spec: {
     replicas?: number;
     paused?: boolean;
-    template: { spec: { containers: { name: string; image: string }[] } };
+    template: { metadata?: { labels?: Record<string, string> }; spec: { containers: { name: string; image: string }[] } };
     strategy: {
-      canary?: { steps?: { setWeight?: number; pause?: unknown }[] };
+      canary?: { canaryService?: string; stableService?: string; steps?: { setWeight?: number; pause?: unknown }[] };
       blueGreen?: { activeService: string; previewService?: string };
     };
   };

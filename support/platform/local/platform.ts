@@ -9,7 +9,6 @@
 // its group until it is ready again.
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -25,7 +24,7 @@ import { RolloutController, type AnalysisLauncher, type AnalysisRequest, type Ro
 import type { Rollout } from '../../rollout/model.ts';
 import type { Revision } from '../../rollout/revision.ts';
 import { serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
-import { ServiceRouter, type RouterStats } from '../../traffic/router.ts';
+import { serveMetrics, ServiceRouter, type RouterStats } from '../../traffic/router.ts';
 import type { Platform, PlatformDiagnostics, PlatformKind } from '../platform.ts';
 import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef, type Runnable } from './catalog.ts';
@@ -634,14 +633,9 @@ export class LocalPlatform implements Platform {
 
   /** One endpoint with every router's metrics (they share a registry); returns its host:port. Started once, with Prometheus. */
   private async startMetricsEndpoint(): Promise<string> {
-    this.metricsServer = http.createServer((req, res) => {
-      void this.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': this.registry.contentType });
-        res.end(text);
-      });
-    });
-    await new Promise<void>((r) => this.metricsServer?.listen(0, '127.0.0.1', () => r()));
-    return `127.0.0.1:${(this.metricsServer.address() as AddressInfo).port}`;
+    const { server, address } = await serveMetrics(this.registry);
+    this.metricsServer = server;
+    return address;
   }
 
   /** Every ready replica as a Prometheus target, labelled like its pod. */

@@ -25,6 +25,13 @@ export interface LocalPrometheusOptions {
   routerTargets: string[];
   scrapeIntervalMs?: number;
   startTimeoutMs?: number;
+  /**
+   * How the pod targets are scraped when not over plain HTTP: on a cluster,
+   * through the API server's pod proxy (each target's address is the API
+   * server, its __metrics_path__ the pod's proxy path), with the kubeconfig's
+   * credentials as files.
+   */
+  podScrape?: { scheme: 'https'; caFile?: string; certFile?: string; keyFile?: string; bearerToken?: string; insecureSkipVerify?: boolean };
 }
 
 export function prometheusBinary(explicit?: string): string {
@@ -72,12 +79,25 @@ export class LocalPrometheus {
       '    static_configs:',
       `      - targets: ${JSON.stringify(this.options.routerTargets)}`,
       '  - job_name: pods',
+      ...this.podScrapeConfig(),
       '    file_sd_configs:',
       `      - files: [${JSON.stringify(this.targetsFile)}]`,
       '        refresh_interval: 1s',
       '',
     ].join('\n');
     fs.writeFileSync(path.join(this.dir, 'prometheus.yml'), config);
+  }
+
+  private podScrapeConfig(): string[] {
+    const s = this.options.podScrape;
+    if (s === undefined) return [];
+    const lines = [`    scheme: ${s.scheme}`, '    tls_config:'];
+    if (s.caFile) lines.push(`      ca_file: ${JSON.stringify(s.caFile)}`);
+    if (s.certFile) lines.push(`      cert_file: ${JSON.stringify(s.certFile)}`);
+    if (s.keyFile) lines.push(`      key_file: ${JSON.stringify(s.keyFile)}`);
+    lines.push(`      insecure_skip_verify: ${s.insecureSkipVerify === true}`);
+    if (s.bearerToken) lines.push('    authorization:', `      credentials: ${JSON.stringify(s.bearerToken)}`);
+    return lines;
   }
 
   private async launch(binary: string): Promise<void> {
