@@ -4,7 +4,8 @@ Feature: The services on a real Kubernetes cluster, run by the real Argo Rollout
   names (in CI: a single-node cluster built from upstream parts by
   ci/cluster/, the service images imported into its containerd). Each scenario
   gets a namespace of its own, removed at its end; the test reaches the
-  Services through their NodePorts.
+  Services through cutover's router, which plays the ingress in front of their
+  NodePorts (a canary's Service split by the step's weight).
 
   @prd=comprehensive-deployment-system/phase-4-infrastructure-provisioning/verify-kubernetes-cluster-is-running-4a24
   @prd=comprehensive-deployment-system/phase-4-infrastructure-provisioning/install-argo-rollouts-controller-82b4
@@ -58,3 +59,13 @@ Feature: The services on a real Kubernetes cluster, run by the real Argo Rollout
     Examples: Docs
       | service |
       | docs    |
+
+  Scenario: k6 loads a canary on the cluster through the ingress, its thresholds met
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is paused at a canary weight of 10% within 1 minute
+    When k6 sends 100 requests per second to "tinyurl" "/health" for 20 seconds with these thresholds:
+      | http_req_failed: rate==0     |
+      | http_req_duration: p(95)<100 |
+      | checks: rate==1              |

@@ -78,7 +78,7 @@ const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
 const JSON_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 const now = () => new Date().toISOString();
 /** Rollout events taken from the status rather than from the controller's Kubernetes events (see observe). */
-const DERIVED_EVENTS = new Set(['PhaseChanged', 'RolloutCompleted', 'RolloutAborted', 'SwitchService', 'TrafficWeightUpdated', 'TrafficRestored']);
+const DERIVED_EVENTS = new Set(['PhaseChanged', 'RolloutCompleted', 'RolloutAborted', 'SwitchService', 'TrafficWeightUpdated', 'TrafficRestored', 'RolloutPaused', 'ScalingReplicaSet']);
 
 type Obj = k8s.KubernetesObject & Record<string, unknown>;
 
@@ -149,6 +149,8 @@ export class KubernetesPlatform implements Platform {
   private readonly rolloutEvents = new Map<string, RolloutEvent[]>();
   private readonly lastSeen = new Map<string, RolloutStatus>();
   private readonly restored = new Set<string>();
+  /** Each ReplicaSet's desired replicas as last seen, for the ScalingReplicaSet events. */
+  private readonly scales = new Map<string, number>();
   private readonly seenEventCounts = new Map<string, number>();
   private readonly handles = new Map<string, KubeRollout>();
   private readonly logs$ = new LogAggregator();
@@ -258,7 +260,8 @@ export class KubernetesPlatform implements Platform {
   /**
    * Events derived from the status as it changes: the ones the controller does
    * not emit without a traffic router (weights, traffic restored), and the ones
-   * durations are measured between (completed, aborted, switched), which its
+   * durations are measured between (completed, aborted, switched, paused, a
+   * ReplicaSet scaled, with the reason and counts the steps read), which its
    * Kubernetes events cannot be trusted for: client-go's recorder drops an
    * object's events past a burst of 25 (its spam filter), so a long rollout's
    * RolloutCompleted may never be recorded.
@@ -279,6 +282,18 @@ export class KubernetesPlatform implements Platform {
     }
     if (status.canaryWeight !== undefined && before?.canaryWeight !== status.canaryWeight && before !== undefined) {
       add('TrafficWeightUpdated', `canary weight ${before.canaryWeight} → ${status.canaryWeight}`, { weight: status.canaryWeight, from: before.canaryWeight });
+    }
+    for (const p of status.pauseConditions) {
+      if (!(before?.pauseConditions ?? []).some((b) => b.reason === p.reason)) add('RolloutPaused', `paused: ${p.reason}`, { reason: p.reason });
+    }
+    for (const rs of this.replicaSetsOf(name)) {
+      const to = rs.spec?.replicas ?? 0;
+      const from = this.scales.get(rs.metadata.name) ?? 0;
+      if (to === from) continue;
+      this.scales.set(rs.metadata.name, to);
+      const revision = Number(rs.metadata.annotations?.['rollout.argoproj.io/revision'] ?? 0);
+      const image = rs.spec?.template?.spec?.containers?.[0]?.image ?? '';
+      add('ScalingReplicaSet', `scaled revision ${revision} (${image}) from ${from} to ${to}`, { revision, from, to });
     }
     const restored = status.abort && this.onlyStableServes(name, status);
     const wasRestored = this.restored.has(name);
