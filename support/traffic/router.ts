@@ -66,6 +66,12 @@ export interface RouterOptions {
    * connection, so a kept connection would stay on its pod through a switch.
    */
   upstreamKeepAlive?: boolean;
+  /**
+   * How many times a refused (or, idempotent, reset) request is tried again
+   * (default 2). More in front of a Kubernetes Service: kube-proxy picks a pod
+   * per connection, and may pick again the one that just went away.
+   */
+  retries?: number;
 }
 
 export interface BackendStats {
@@ -532,7 +538,7 @@ export class ServiceRouter {
         req.pipe(upstream);
       }
     };
-    attempt(backend, 2);
+    attempt(backend, this.options.retries ?? 2);
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
