@@ -165,6 +165,8 @@ export class KubernetesPlatform implements Platform {
   private prometheusStarting: Promise<LocalPrometheus> | undefined;
   private metricsServer: http.Server | undefined;
   private credentialsDir: string | undefined;
+  /** The scrape targets as last written, so the file is rewritten only when they change. */
+  private writtenTargets = '';
 
   constructor(options: KubernetesPlatformOptions) {
     this.timeScale = options.timeScale;
@@ -542,6 +544,9 @@ export class KubernetesPlatform implements Platform {
         labels: { ...labels, rollout, pod: name, role, __metrics_path__: `/api/v1/namespaces/${this.namespace}/pods/${name}:${port}/proxy/metrics` },
       });
     }
+    const key = JSON.stringify(targets);
+    if (key === this.writtenTargets) return;
+    this.writtenTargets = key;
     this.prometheus.setTargets(targets);
   }
 
@@ -720,6 +725,9 @@ export class KubernetesPlatform implements Platform {
       if (host !== hostLabel() || pid === undefined || processAlive(Number(pid)) || ns.status?.phase === 'Terminating') continue;
       this.log(`removing namespace ${ns.metadata?.name}, left by a run that is gone (pid ${pid})`);
       await this.cluster.core.deleteNamespace({ name: ns.metadata?.name ?? '' }).catch(() => undefined);
+      // Its data folders with it (this run's live beside them, under a name of their own).
+      const name = ns.metadata?.name;
+      if (this.dataDir !== undefined && name) fs.rmSync(path.join(path.dirname(this.dataDir), name), { recursive: true, force: true });
     }
   }
 }
