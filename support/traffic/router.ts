@@ -15,7 +15,7 @@
 // - Per-backend metrics in Prometheus format and as JSON; fault hooks for chaos.
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 // The same even spread as the services' fault knobs, so a share means the same thing in both.
@@ -72,6 +72,13 @@ export interface RouterOptions {
    * per connection, and may pick again the one that just went away.
    */
   retries?: number;
+  /**
+   * A connection to a backend not made within this is dropped and the request
+   * tried again like a refused one (nothing was sent). Unset: the OS decides.
+   * In front of a Kubernetes Service, kube-proxy may still send a connection
+   * to a pod that is gone, whose address then answers nothing at all.
+   */
+  connectTimeoutMs?: number;
 }
 
 export interface BackendStats {
@@ -503,13 +510,22 @@ export class ServiceRouter {
         });
       });
       upstream.on('timeout', () => upstream.destroy(new Error(`no answer from ${b.backend.id} within ${this.upstreamTimeoutMs} ms`)));
+      const connectMs = this.options.connectTimeoutMs;
+      if (connectMs !== undefined) {
+        upstream.once('socket', (socket: Socket) => {
+          if (!socket.connecting) return;
+          const timer = setTimeout(() => upstream.destroy(Object.assign(new Error(`no connection to ${b.backend.id} within ${connectMs} ms`), { code: 'ECONNTIMEOUT' })), connectMs);
+          socket.once('connect', () => clearTimeout(timer));
+          socket.once('close', () => clearTimeout(timer));
+        });
+      }
       upstream.on('error', (err: NodeJS.ErrnoException) => {
         done();
         if (answered) {
           res.destroy();
           return;
         }
-        const refused = err.code === 'ECONNREFUSED';
+        const refused = err.code === 'ECONNREFUSED' || err.code === 'ECONNTIMEOUT';
         // Closed before any answer: a stale keep-alive socket, or a backend that
         // is gone behind something still accepting for it (Docker's port proxy
         // in front of a killed container). Only idempotent requests are sent again,

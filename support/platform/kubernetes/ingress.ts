@@ -118,7 +118,7 @@ export class ServiceIngress {
   async open(service: string): Promise<string> {
     let router = this.routers.get(service);
     if (router === undefined) {
-      router = new ServiceRouter({ service, registry: this.registry, drainTimeoutMs: 10_000, upstreamKeepAlive: false, retries: 4 });
+      router = new ServiceRouter({ service, registry: this.registry, drainTimeoutMs: 10_000, upstreamKeepAlive: false, retries: 4, connectTimeoutMs: 1000 });
       this.routers.set(service, router);
       await router.listen();
     }

@@ -26,7 +26,11 @@ function getText(url: string): Promise<string> {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
+      res.on('end', () => {
+        // The router in front of the Service answers 502 when every pod it was sent to refused.
+        if (res.statusCode === 502) reject(Object.assign(new Error(`GET ${url}: 502 ${body}`), { code: 'ECONNREFUSED' }));
+        else resolve(body);
+      });
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within 5 s`)));
     req.on('error', reject);
@@ -36,7 +40,8 @@ function getText(url: string): Promise<string> {
 /**
  * Argo's examples have no readiness probe: a pod counts as ready when its
  * container starts, before the app listens, and a connection kube-proxy sends
- * there is refused. Those are tried again (within 10 s); any other error is not.
+ * there is refused (the router in front answers 502 then). Those are tried
+ * again (within 10 s); any other error is not.
  */
 async function getTextPatiently(url: string): Promise<string> {
   const deadline = Date.now() + 10_000;
