@@ -165,6 +165,8 @@ export class KubernetesPlatform implements Platform {
   private prometheusStarting: Promise<LocalPrometheus> | undefined;
   private metricsServer: http.Server | undefined;
   private credentialsDir: string | undefined;
+  /** When the watch last saw an EndpointSlice change (ms). */
+  private lastEndpointChange = 0;
   /** The scrape targets as last written, so the file is rewritten only when they change. */
   private writtenTargets = '';
 
@@ -238,6 +240,7 @@ export class KubernetesPlatform implements Platform {
   private changed(w: Watched<unknown>, o: k8s.KubernetesObject): void {
     if (w === this.eventsW) this.onEvent(o as k8s.CoreV1Event);
     if (w === this.podsW) this.followLogs(o as k8s.V1Pod);
+    if (w === this.endpointsW) this.lastEndpointChange = Date.now();
     for (const name of this.rolloutsW.items.keys()) this.observe(name);
     if (w !== this.eventsW) {
       this.route();
@@ -626,7 +629,9 @@ export class KubernetesPlatform implements Platform {
       for (;;) {
         const service = this.servicesW.items.get(name);
         const selector = service?.spec?.selector;
-        const ready = this.pods().filter((p) => p.ready && selector !== undefined && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
+        // A stopping pod may still say Ready; the endpoints controller has already dropped it.
+        const stopping = (name: string) => this.podsW.items.get(name)?.metadata?.deletionTimestamp !== undefined;
+        const ready = this.pods().filter((p) => p.ready && !stopping(p.name) && selector !== undefined && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
         if (!ready.some((p) => p.rollout === rollout)) break;
         const wanted = ready.map((p) => p.name).sort().join(',');
         const have = this.endpointPods(name).sort().join(',');
@@ -641,6 +646,30 @@ export class KubernetesPlatform implements Platform {
         }
         await this.nextChange(200);
       }
+    }
+    await this.kubeProxySynced(deadline);
+  }
+
+  /**
+   * On a cluster on this machine, waits (until the deadline, at most 5 s) for
+   * kube-proxy to have synced its rules since the last endpoint change the
+   * watch saw, by its own metrics (CUTOVER_KUBE_PROXY_METRICS, default
+   * 127.0.0.1:10249): on a busy node it follows seconds late, and a request
+   * sent before would still reach the pods of before. Skipped where kube-proxy
+   * is not reachable so.
+   */
+  private async kubeProxySynced(deadline: number): Promise<void> {
+    const url = process.env.CUTOVER_KUBE_PROXY_METRICS ?? (this.onHost ? 'http://127.0.0.1:10249/metrics' : undefined);
+    if (url === undefined || url === '') return;
+    const since = this.lastEndpointChange;
+    const until = Math.min(deadline, Date.now() + 5000);
+    while (Date.now() < until) {
+      const text = await fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.text(), () => undefined);
+      if (text === undefined) return;
+      const last = Number(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds\{ip_family="IPv4"\} (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000;
+      const pending = Number(/^kubeproxy_sync_proxy_rules_endpoint_changes_pending (\S+)$/m.exec(text)?.[1] ?? NaN);
+      if (Number.isNaN(last) || (last > since && pending === 0)) return;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 
