@@ -12,6 +12,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { ServiceRouter, type BackendGroup, type RouterStats } from '../../traffic/router.ts';
 import type { RolloutStatus } from '../../rollout/controller.ts';
+import { parseImageRef } from '../local/catalog.ts';
 import { HASH_LABEL, type ArgoRollout } from './status.ts';
 
 export interface IngressGroup {
@@ -24,7 +25,14 @@ export interface IngressGroup {
   version: string;
 }
 
-const tagOf = (image: string) => (image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : image || 'unknown');
+/** An image's tag, as the local platform reads it; "unknown" before a ReplicaSet has one (or for what is not an image reference). */
+function tagOf(image: string): string {
+  try {
+    return image === '' ? 'unknown' : parseImageRef(image).tag;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** A Service selects a Rollout's pods when every selector label but the pod-template hash is on the pod template. */
 export function selectsRollout(service: k8s.V1Service, rollout: ArgoRollout): boolean {
@@ -54,13 +62,13 @@ export function ingressRoutes(
   rollouts: { rollout: ArgoRollout; status: RolloutStatus }[],
   endpoints: (service: string) => string[],
 ): Map<string, IngressGroup[]> {
-  /** The first of these Services whose endpoints are all pods of the hash (at least one), else the fallback. */
-  const reach = (hash: string | undefined, prefer: (string | undefined)[], fallback: string) =>
-    prefer.find((s) => {
-      const hashes = s === undefined ? [] : endpoints(s);
-      return hash !== undefined && hash !== '' && hashes.length > 0 && hashes.every((h) => h === hash);
-    }) ?? fallback;
-  const ready = (service: string) => endpoints(service).length > 0;
+  /** Whether a Service's endpoints are pods of this hash and nothing else (at least one). */
+  const leadsOnlyTo = (service: string | undefined, hash: string | undefined) => {
+    const hashes = service === undefined ? [] : endpoints(service);
+    return hash !== undefined && hash !== '' && hashes.length > 0 && hashes.every((h) => h === hash);
+  };
+  /** The first of these Services that leads only to the hash, else the fallback. */
+  const reach = (hash: string | undefined, prefer: (string | undefined)[], fallback: string) => prefer.find((s) => leadsOnlyTo(s, hash)) ?? fallback;
   const routes = new Map<string, IngressGroup[]>();
   for (const service of services) {
     const name = service.metadata?.name ?? '';
@@ -97,7 +105,7 @@ export function ingressRoutes(
       routes.set(name, [{ name: 'stable', weight: 100, target: name, version: inProgress ? 'mixed' : tagOf(status.stableImage) }]);
     } else {
       // The canary's share goes to it only once a Service reaches nothing but canary pods.
-      const weight = inProgress && !status.abort && current.target !== stable.target && ready(current.target) && endpoints(current.target).every((h) => h === status.currentPodHash) ? (status.canaryWeight ?? 0) : 0;
+      const weight = inProgress && !status.abort && current.target !== stable.target && leadsOnlyTo(current.target, status.currentPodHash) ? (status.canaryWeight ?? 0) : 0;
       routes.set(name, [{ ...stable, weight: 100 - weight }, { ...current, weight }].filter((g) => g.weight > 0));
     }
   }
