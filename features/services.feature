@@ -241,3 +241,4 @@ Feature: The services under test, through the router
         | tinyurl  |
         | newsfeed |
         | docs     |
+        | metrics  |

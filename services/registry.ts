@@ -9,6 +9,7 @@ const LOADERS = new Map<string, () => Promise<ServiceDefinition>>([
   ['newsfeed', async () => (await import('./newsfeed/app.ts')).newsfeed],
   ['docs', async () => (await import('./docs/app.ts')).docs],
   ['demo', async () => (await import('./demo/app.ts')).demo],
+  ['metrics', async () => (await import('./metrics/app.ts')).metrics],
 ]);
 
 export const SERVICE_NAMES = [...LOADERS.keys()];

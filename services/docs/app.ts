@@ -199,5 +199,6 @@ const DocsEnv = z.object({ DOCS_PUSH_INTERVAL_MS: z.coerce.number().int().min(10
 export const docs: ServiceDefinition = {
   name: 'docs',
   defaultPort: 5002,
+  migrations: DOCS_MIGRATIONS,
   build: (config, env) => buildDocs(config, { pushIntervalMs: parseInput(DocsEnv, env, 'env').DOCS_PUSH_INTERVAL_MS }),
 };

@@ -160,6 +160,7 @@ const NewsfeedEnv = z.object({
 export const newsfeed: ServiceDefinition = {
   name: 'newsfeed',
   defaultPort: 5001,
+  migrations: NEWSFEED_MIGRATIONS,
   build: (config, env) => {
     const e = parseInput(NewsfeedEnv, env, 'env');
     return buildNewsfeed(config, {

@@ -187,6 +187,7 @@ export function refererHost(referer: string | undefined): string | null {
 export const tinyurl: ServiceDefinition = {
   name: 'tinyurl',
   defaultPort: 5000,
+  migrations: TINYURL_MIGRATIONS,
   build: (config, env) =>
     buildTinyurl(config, { redisUrl: env.REDIS_URL || undefined, publicBaseUrl: env.PUBLIC_BASE_URL || undefined }),
 };
