@@ -226,5 +226,16 @@ kubectl wait --for=condition=Established crd --all --timeout=60s >/dev/null
 start argo-rollouts "$bin/rollouts-controller" --kubeconfig="$CLUSTER_STATE/argo-rollouts.kubeconfig" \
   --healthzPort 18080 --metricsport 18090 --leader-elect=false
 wait_for argo-rollouts 60 argo-rollouts curl -sf http://127.0.0.1:18080/healthz
+
+stage "storage class fast-ssd"
+# The class the Helm chart's values name (k8s/helm/): local volumes on this
+# node, bound when a pod is scheduled; nothing provisions them dynamically.
+kubectl apply --server-side -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: fast-ssd}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+EOF
 done_stage
 echo "cluster ready: KUBECONFIG=$KUBECONFIG ($(kubectl version -o json | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -1))"
