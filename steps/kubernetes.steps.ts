@@ -2,13 +2,11 @@
 // Rollouts' CRDs are established, and each scenario's objects live in a
 // namespace made for it. These steps need the kubernetes profile.
 import { Then } from '@cucumber/cucumber';
-import { KubernetesPlatform, LABEL_RUN } from '../support/platform/kubernetes/platform.ts';
+import { asKubernetes, LABEL_RUN, type KubernetesPlatform } from '../support/platform/kubernetes/platform.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 function kubernetes(world: CutoverWorld): KubernetesPlatform {
-  const platform = world.session.platform;
-  if (!(platform instanceof KubernetesPlatform)) throw new Error(`this step looks at a Kubernetes cluster: run it with --profile kubernetes (this run's platform is ${platform.kind})`);
-  return platform;
+  return asKubernetes(world.session.platform);
 }
 
 /** The API server answers (its version attached) and every Argo Rollouts CRD is Established. */

@@ -58,6 +58,8 @@ export class VerificationSession {
   readonly steadyStates: SteadyStateProbe[] = [];
   private platformInstance: Platform | undefined;
   private readonly cleanups: { name: string; run: () => Promise<void> }[] = [];
+  /** Moments marked by the scenario itself (an Ingress cut over, rolled back), for the windows named after them. */
+  readonly marks: { at: string; reason: string }[] = [];
   private readonly log: (line: string) => void;
 
   constructor(readonly options: SessionOptions) {
@@ -221,7 +223,13 @@ export class VerificationSession {
       now: run.stoppedAt ?? Date.now(),
       ...(this.update ? { rolloutStartedAt: this.update.startedAt } : {}),
       events: this.update ? this.rollout(this.update.rollout).events : [],
+      marks: this.marks,
     });
+  }
+
+  /** Marks a moment the windows can be named after (CutOver, RolledBack). */
+  mark(reason: string, at = Date.now()): void {
+    this.marks.push({ at: new Date(at).toISOString(), reason });
   }
 
   /** Evaluates thresholds over a window of a traffic run, attaching every verdict; fails naming each breach. */

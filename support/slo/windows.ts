@@ -1,9 +1,10 @@
 // Named windows of a scenario, resolved from what really happened: the moment
-// the update was started (a mark the scenario sets) and the rollout's own
-// events (RolloutCompleted, RolloutAborted, SwitchService).
+// the update was started (a mark the scenario sets), the rollout's own events
+// (RolloutCompleted, RolloutAborted, SwitchService), and the marks of a cut-over
+// cutover made itself (an Ingress re-pointed: CutOver, RolledBack).
 import type { TimeWindow } from '../traffic/recording.ts';
 
-export const WINDOW_PHRASES = ['during the whole scenario', 'during the rollout', 'before the rollout', 'after the switch', 'after the abort', 'after the rollout'] as const;
+export const WINDOW_PHRASES = ['during the whole scenario', 'during the rollout', 'before the rollout', 'after the switch', 'after the abort', 'after the rollout', 'before the cut-over', 'after the cut-over', 'after the rollback'] as const;
 export type WindowPhrase = (typeof WINDOW_PHRASES)[number];
 
 export interface ScenarioTimeline {
@@ -14,6 +15,8 @@ export interface ScenarioTimeline {
   rolloutStartedAt?: number;
   /** Events of the rollout under test. */
   events: { at: string; reason: string }[];
+  /** Moments the scenario marked itself (CutOver, RolledBack), in order. */
+  marks?: { at: string; reason: string }[];
 }
 
 export function parseWindowPhrase(text: string): WindowPhrase {
@@ -58,6 +61,15 @@ export function resolveWindow(phrase: WindowPhrase, timeline: ScenarioTimeline):
       const at = firstAfter(timeline, ['SwitchService'], needStart());
       if (at === undefined) throw new Error('the window "after the switch" starts at the active Service switch, and none happened since the update started');
       return { name, from: at, to: timeline.now };
+    }
+    case 'before the cut-over':
+    case 'after the cut-over':
+    case 'after the rollback': {
+      const reason = phrase === 'after the rollback' ? 'RolledBack' : 'CutOver';
+      const marks = { ...timeline, events: timeline.marks ?? [] };
+      const at = phrase === 'before the cut-over' ? firstAfter(marks, [reason], timeline.startedAt) : lastAfter(marks, [reason], timeline.startedAt);
+      if (at === undefined) throw new Error(`the window "${name}" needs a ${phrase === 'after the rollback' ? 'rollback' : 'cut-over'} in this scenario, and none happened`);
+      return phrase === 'before the cut-over' ? { name, from: timeline.startedAt, to: at } : { name, from: at, to: timeline.now };
     }
     case 'after the abort': {
       const at = firstAfter(timeline, ['RolloutAborted'], needStart());

@@ -26,12 +26,17 @@ export interface IngressGroup {
 }
 
 /** An image's tag, as the local platform reads it; "unknown" before a ReplicaSet has one (or for what is not an image reference). */
-function tagOf(image: string): string {
+export function tagOf(image: string): string {
   try {
     return image === '' ? 'unknown' : parseImageRef(image).tag;
   } catch {
     return 'unknown';
   }
+}
+
+/** The Service an Ingress sends requests to: its first rule's first path, else its default backend. */
+export function ingressBackend(ingress: k8s.V1Ingress): string | undefined {
+  return ingress.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name ?? ingress.spec?.defaultBackend?.service?.name;
 }
 
 /** A Service selects a Rollout's pods when every selector label but the pod-template hash is on the pod template. */

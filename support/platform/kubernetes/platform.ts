@@ -32,14 +32,14 @@ import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregat
 import { scaledMs } from '../../manifests/duration.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles } from '../../manifests/load.ts';
-import type { LoadedRuleFile } from '../../monitoring/rules.ts';
+import { type LoadedRuleFile, scaleRuleFile } from '../../monitoring/rules.ts';
 import type { RolloutEvent, RolloutStatus } from '../../rollout/controller.ts';
 import { serveMetrics } from '../../traffic/router.ts';
 import { processAlive } from '../local/leftovers.ts';
 import { LocalPrometheus, type LocalPrometheusOptions, type ScrapeTarget } from '../local/prometheus.ts';
 import type { Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
 import { apiStatus, ARGO, KubeCluster } from './cluster.ts';
-import { ingressRoutes, ServiceIngress } from './ingress.ts';
+import { ingressBackend, ingressRoutes, ServiceIngress, tagOf } from './ingress.ts';
 import { analysisSnapshot, HASH_LABEL, ownedBy, rolloutStatus, type ArgoAnalysisRun, type ArgoReplicaSet, type ArgoRollout } from './status.ts';
 
 export interface KubernetesPlatformOptions {
@@ -87,7 +87,7 @@ const ARGO_CRDS = ['rollouts', 'analysisruns', 'analysistemplates', 'clusteranal
 
 /** Applied in this order: what Rollouts refer to first. */
 const KIND_ORDER = ['Namespace', 'ConfigMap', 'Secret', 'ServiceAccount', 'AnalysisTemplate', 'ClusterAnalysisTemplate', 'Service'];
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterAnalysisTemplate', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterAnalysisTemplate', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass']);
 
 /**
  * Durations of a Rollout or AnalysisTemplate at the run's time scale, as the
@@ -144,6 +144,7 @@ export class KubernetesPlatform implements Platform {
   private readonly servicesW: Watched<k8s.V1Service>;
   /** What kube-proxy programs: which pods each Service reaches, as the endpoints controller has it. */
   private readonly endpointsW: Watched<k8s.V1EndpointSlice>;
+  private readonly ingressesW: Watched<k8s.V1Ingress>;
   private readonly clusterScoped: Obj[] = [];
   private readonly platformEvents: PlatformDiagnostics['events'] = [];
   private readonly rolloutEvents = new Map<string, RolloutEvent[]>();
@@ -185,6 +186,7 @@ export class KubernetesPlatform implements Platform {
     this.eventsW = { path: `/api/v1/namespaces/${ns}/events`, items: new Map() };
     this.servicesW = { path: `/api/v1/namespaces/${ns}/services`, items: new Map() };
     this.endpointsW = { path: `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, items: new Map() };
+    this.ingressesW = { path: `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`, items: new Map() };
     this.ingress = new ServiceIngress(this.registry, (service, err) => this.record(`service/${service}`, 'RouteFailed', err.message));
     const onHostEnv = process.env.CUTOVER_CLUSTER_ON_HOST;
     this.onHost = options.onHost ?? (onHostEnv !== undefined && onHostEnv !== '' ? onHostEnv === '1' : isLoopbackUrl(this.cluster.server));
@@ -211,6 +213,7 @@ export class KubernetesPlatform implements Platform {
         this.watch(this.eventsW, () => this.cluster.core.listNamespacedEvent({ namespace: this.namespace })),
         this.watch(this.servicesW, () => this.cluster.core.listNamespacedService({ namespace: this.namespace })),
         this.watch(this.endpointsW, () => this.cluster.config.makeApiClient(k8s.DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: this.namespace })),
+        this.watch(this.ingressesW, () => this.cluster.config.makeApiClient(k8s.NetworkingV1Api).listNamespacedIngress({ namespace: this.namespace })),
       ]);
     })();
     return this.started;
@@ -388,6 +391,13 @@ export class KubernetesPlatform implements Platform {
     for (const obj of objects.sort((a, b) => rank(a) - rank(b))) await this.applyObject(obj);
   }
 
+  /** Applies objects made in code (server-side, as applyFiles does); cluster-scoped ones are deleted at close. */
+  async applyObjects(objects: Obj[]): Promise<void> {
+    if (this.closed) throw new Error('the kubernetes platform has been shut down');
+    await this.start();
+    for (const obj of objects) await this.applyObject(obj);
+  }
+
   private async applyObject(original: Obj): Promise<void> {
     const obj = scaleDurations(original, this.timeScale);
     const kind = obj.kind ?? '';
@@ -399,11 +409,10 @@ export class KubernetesPlatform implements Platform {
     if (this.imagePullPolicy !== undefined) setPullPolicy(obj, this.imagePullPolicy);
     if (this.onHost) await this.adaptToHost(obj);
     const applied = await this.cluster.call(`apply ${kind} ${name}`, () => this.cluster.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply));
-    if (kind === 'Service') {
-      this.servicesW.items.set(name, applied as k8s.V1Service);
-      await this.ingress.open(name);
-      this.route();
-    }
+    if (kind === 'Service') this.servicesW.items.set(name, applied as k8s.V1Service);
+    // An Ingress gets a router of its own, under its name, as an ingress controller would serve it.
+    if (kind === 'Ingress') this.ingressesW.items.set(name, applied as k8s.V1Ingress);
+    if (kind === 'Service' || kind === 'Ingress') await this.expose(name);
     this.record(`${kind.toLowerCase()}/${name}`, 'Applied', 'server-side apply');
     this.log(`applied ${kind} ${name}`);
   }
@@ -438,12 +447,72 @@ export class KubernetesPlatform implements Platform {
         }
       }
     }
-    if (this.dataDir === undefined) return;
+    const dir = this.dataFolder(name);
+    if (dir !== undefined) addDataVolume(obj, dir);
+  }
+
+  /**
+   * A folder of the node for a workload's data, made on first use (on a
+   * cluster on this machine; undefined elsewhere): pods mount it with a
+   * hostPath volume, and it goes with the namespace.
+   */
+  dataFolder(name: string): string | undefined {
+    if (this.dataDir === undefined) return undefined;
     const dir = path.join(this.dataDir, name);
     fs.mkdirSync(dir, { recursive: true });
     // Writable by whatever user the image runs as (the docker platform chowns to it; here the image is on the node).
     fs.chmodSync(dir, 0o777);
-    addDataVolume(obj, dir);
+    return dir;
+  }
+
+  /**
+   * Starts the router in front of a Service or Ingress of the namespace (one
+   * applied by cutover has it already; one a Helm release made needs this).
+   */
+  async expose(name: string): Promise<string> {
+    await this.start();
+    if (!this.servicesW.items.has(name) && !this.ingressesW.items.has(name)) throw new Error(`no Service or Ingress ${name} in namespace ${this.namespace} (Services: ${[...this.servicesW.items.keys()].join(', ') || 'none'})`);
+    const url = await this.ingress.open(name);
+    this.route();
+    return url;
+  }
+
+  /** Sets labels on the scenario's namespace (as `kubectl label namespace` does). */
+  async labelNamespace(labels: Record<string, string>): Promise<void> {
+    await this.start();
+    await this.cluster.call(`label namespace ${this.namespace}`, () => this.cluster.core.patchNamespace({ name: this.namespace, body: { metadata: { labels } } }, MERGE));
+    this.record(`namespace/${this.namespace}`, 'Labelled', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', '));
+  }
+
+  /**
+   * Points every path of an Ingress at a Service (the spec's `kubectl patch
+   * ingress`), then waits (bounded) until its router sends requests there.
+   * Returns when the patch was accepted and when the router followed.
+   */
+  async pointIngressAt(name: string, service: string, port: number, timeoutMs = 10_000): Promise<{ patchedAt: number; routedAt: number }> {
+    await this.start();
+    const current = this.ingressesW.items.get(name);
+    if (current === undefined) throw new Error(`ingress ${name} is not applied in namespace ${this.namespace} (applied: ${[...this.ingressesW.items.keys()].join(', ') || 'none'})`);
+    if (!this.servicesW.items.has(service)) throw new Error(`ingress ${name}: no Service ${service} to point it at (Services: ${[...this.servicesW.items.keys()].join(', ')})`);
+    const rules = (current.spec?.rules ?? []).map((rule) => ({
+      ...rule,
+      http: { paths: (rule.http?.paths ?? []).map((p) => ({ ...p, backend: { service: { name: service, port: { number: port } } } })) },
+    }));
+    await this.cluster.call(`patch ingress ${name}`, () => this.cluster.config.makeApiClient(k8s.NetworkingV1Api).patchNamespacedIngress({ name, namespace: this.namespace, body: { spec: { rules } } }, MERGE));
+    const patchedAt = Date.now();
+    this.record(`ingress/${name}`, 'BackendChanged', `→ service ${service}:${port}`);
+    const deadline = patchedAt + timeoutMs;
+    while (this.ingress.stats().find((r) => r.service === name)?.groups.some((g) => g.backends.some((b) => b.startsWith(`${service}@`))) !== true) {
+      if (Date.now() > deadline) throw new Error(`ingress ${name}: its router did not follow the patch to ${service} within ${timeoutMs} ms`);
+      await this.nextChange(100);
+    }
+    return { patchedAt, routedAt: Date.now() };
+  }
+
+  /** The Service each path of an Ingress leads to now, as its router has it. */
+  ingressTarget(name: string): string | undefined {
+    const ingress = this.ingressesW.items.get(name);
+    return ingress === undefined ? undefined : ingressBackend(ingress);
   }
 
   /** http://<service>[:port]/path of a Service in this namespace as its NodePort URL; undefined for anything else. */
@@ -475,7 +544,14 @@ export class KubernetesPlatform implements Platform {
     const rollouts = [...this.rolloutsW.items.values()].map((rollout) => ({ rollout, status: this.rolloutStatus(rollout.metadata.name) }));
     const endpoints = (service: string) =>
       this.endpointPods(service).map((pod) => this.podsW.items.get(pod)?.metadata?.labels?.[HASH_LABEL] ?? '');
-    this.ingress.update(ingressRoutes(services, rollouts, endpoints), (name) => this.nodePortUrl(name));
+    const routes = ingressRoutes(services, rollouts, endpoints);
+    // An Ingress's router sends everything to the Service its rule names (what a cut-over re-points).
+    for (const ingress of this.ingressesW.items.values()) {
+      const target = ingressBackend(ingress);
+      const images = new Set(this.endpointPods(target ?? '').map((pod) => this.podsW.items.get(pod)?.spec?.containers[0]?.image ?? ''));
+      if (target !== undefined) routes.set(ingress.metadata?.name ?? '', [{ name: 'ingress', weight: 100, target, version: images.size === 1 ? tagOf([...images][0] as string) : images.size === 0 ? 'unknown' : 'mixed' }]);
+    }
+    this.ingress.update(routes, (name) => this.nodePortUrl(name));
   }
 
   /**
@@ -541,7 +617,8 @@ export class KubernetesPlatform implements Platform {
       const labels: Record<string, string> = {};
       for (const [k, v] of Object.entries(pod.metadata?.labels ?? {})) labels[k.replace(/[^A-Za-z0-9_]/g, '_')] = v;
       const hash = labels.rollouts_pod_template_hash ?? '';
-      const role = this.lastSeen.get(rollout)?.replicaSets.find((rs) => rs.hash === hash)?.role ?? 'old';
+      // A Helm release's pod (no Rollout of that name) serves as its release.
+      const role = this.rolloutsW.items.has(rollout) ? (this.lastSeen.get(rollout)?.replicaSets.find((rs) => rs.hash === hash)?.role ?? 'old') : 'release';
       targets.push({
         address: api,
         labels: { ...labels, rollout, pod: name, role, __metrics_path__: `/api/v1/namespaces/${this.namespace}/pods/${name}:${port}/proxy/metrics` },
@@ -719,15 +796,22 @@ export class KubernetesPlatform implements Platform {
     return this.logs$.query(query);
   }
 
-  monitor(ruleFiles: LoadedRuleFile[]): Promise<string> {
-    return Promise.reject(new Error(`Prometheus on the kubernetes platform is not built yet (${ruleFiles.length} rule files): run monitoring.feature on the local profile`));
+  /** The platform's Prometheus (see ensurePrometheus) with these rules loaded, on a cluster on this machine. */
+  async monitor(ruleFiles: LoadedRuleFile[]): Promise<string> {
+    if (!this.onHost) throw new Error('Prometheus on the kubernetes platform runs only beside a cluster on this machine (CUTOVER_CLUSTER_ON_HOST=1); on another cluster, point the analysis templates at its own Prometheus');
+    await this.start();
+    const p = await this.ensurePrometheus();
+    await p.setRules(ruleFiles.map((f) => ({ name: f.file, text: scaleRuleFile(f, this.timeScale) })));
+    const groups = ruleFiles.reduce((n, f) => n + f.rules.groups.length, 0);
+    this.record('prometheus', 'RulesLoaded', `${groups} rule group(s) from ${ruleFiles.map((f) => f.file).join(', ') || 'no files'}`);
+    return p.url;
   }
 
   /** Stops the watches and log streams, then deletes the namespace (and cluster-scoped objects applied) and waits, bounded, until it is gone. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of [this.rolloutsW, this.replicaSetsW, this.runsW, this.podsW, this.eventsW, this.servicesW, this.endpointsW]) await w.informer?.stop();
+    for (const w of [this.rolloutsW, this.replicaSetsW, this.runsW, this.podsW, this.eventsW, this.servicesW, this.endpointsW, this.ingressesW]) await w.informer?.stop();
     for (const a of this.following.values()) a.abort();
     await this.ingress.close();
     await this.prometheus?.stop();
@@ -815,10 +899,23 @@ export function addDataVolume(obj: Obj, dir: string): void {
 }
 
 /** The rollout a pod belongs to, through its ReplicaSet. */
+/** The platform as a Kubernetes one, for steps that look at the cluster itself; a clear error on another profile. */
+export function asKubernetes(platform: Platform): KubernetesPlatform {
+  if (!(platform instanceof KubernetesPlatform)) throw new Error(`this step looks at a Kubernetes cluster: run it with --profile kubernetes (this run's platform is ${platform.kind})`);
+  return platform;
+}
+
+/**
+ * The workload a pod serves: its Rollout (through its ReplicaSet), or for a
+ * Deployment's pod its Helm release (app.kubernetes.io/instance, else the
+ * Deployment's name); '' for anything else (a Job's pod, say).
+ */
 function rolloutOfPod(pod: k8s.V1Pod, replicaSets: Map<string, ArgoReplicaSet>): string {
   const rsName = pod.metadata?.ownerReferences?.find((r) => r.kind === 'ReplicaSet')?.name;
   const rs = rsName === undefined ? undefined : replicaSets.get(rsName);
-  return rs?.metadata.ownerReferences?.find((r) => r.kind === 'Rollout')?.name ?? '';
+  const owner = rs?.metadata.ownerReferences?.find((r) => r.kind === 'Rollout' || r.kind === 'Deployment');
+  if (owner?.kind === 'Deployment') return pod.metadata?.labels?.['app.kubernetes.io/instance'] ?? owner.name;
+  return owner?.name ?? '';
 }
 
 const hostLabel = () => os.hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 40);
