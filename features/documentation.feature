@@ -32,6 +32,19 @@ Feature: The documentation is there, and what it shows is real
       | Disaster recovery  |
     And every command, script, path and step that "docs/operations.md, docs/monitoring.md" shows is real
 
+  @prd=helm-blue-green-production/documentation-updates/deployment-runbook-updated-61ca
+  @prd=helm-blue-green-production/documentation-updates/monitoring-playbook-updated-1f15
+  @prd=helm-blue-green-production/documentation-updates/troubleshooting-guide-updated-ce48
+  @prd=helm-blue-green-production/documentation-updates/user-documentation-updated-5eae
+  Scenario: The Helm blue-green procedure has its runbook, monitoring playbook, troubleshooting guide and user documentation
+    Then "docs/helm-blue-green.md" has these sections:
+      | User documentation    |
+      | Deployment runbook    |
+      | Rollback              |
+      | Monitoring playbook   |
+      | Troubleshooting guide |
+    And every command, script, path and step that "docs/helm-blue-green.md" shows is real
+
   @prd=blue-green-system-tasks/task-7-3-documentation-deployment/create-user-documentation-e487
   @prd=blue-green-system-tasks/task-7-3-documentation-deployment/write-operational-runbooks-6ad3
   @prd=blue-green-system-tasks/task-7-3-documentation-deployment/create-troubleshooting-guides-63ba
