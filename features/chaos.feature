@@ -7,11 +7,18 @@ Feature: Chaos: faults injected into the running services, and what users see
   steady state, it is checked before the fault, every half second while it
   acts and after it, and the time to recover is measured. Each scenario ends
   with the integrity check: every acknowledged write is still there.
+  The scenarios tagged on-cluster run on a Kubernetes cluster too (CI's): pod-kill and
+  pod-failure go through the Kubernetes API where Chaos Mesh is not installed
+  (support/chaos/kubernetes.ts); the network, stress and external-dependency
+  experiments need Chaos Mesh there.
 
+  @on-cluster
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/execute-chaos-engineering-tests-e01c
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
   Scenario: A TinyURL pod is killed under load: the error rate stays bounded, the recovery is measured, nothing is lost
-    Given the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
+    # Its prePromotionAnalysis names the smoke template: a cluster refuses the Rollout without it.
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/blue-green/tinyurl.yaml" is healthy at "cutover/tinyurl:v1"
     And 100 requests per second are sent to "tinyurl" for the whole scenario
     And short links are created in "tinyurl" at 20 requests per second for the whole scenario
     And the steady state of "tinyurl" holds:
@@ -50,6 +57,7 @@ Feature: Chaos: faults injected into the running services, and what users see
     And the steady state is restored within 10 seconds
     And every short link created during the scenario still resolves
 
+  @on-cluster
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
   Scenario: The canary loses its pods mid-rollout: no more traffic moves to it while they are down, and it recovers or aborts
     Given the manifests "k8s/analysis" are applied
@@ -96,10 +104,12 @@ Feature: Chaos: faults injected into the running services, and what users see
     And the traffic met "http_req_failed: rate<0.001"
     And every short link created during the scenario still resolves
 
+  @on-cluster
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
   @prd=blue-green-system-tasks/task-3-2-health-check-integration/implement-health-check-failure-handling-c42d
   Scenario: A Newsfeed pod hangs while readers like articles: the Service routes around it, and every acknowledged like is kept
-    Given the rollout "newsfeed" from "k8s/blue-green/newsfeed.yaml" is healthy at "cutover/newsfeed:v1"
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "newsfeed" from "k8s/blue-green/newsfeed.yaml" is healthy at "cutover/newsfeed:v1"
     And articles are liked in "newsfeed" at 20 requests per second for the whole scenario
     And 50 requests per second are sent to "newsfeed" for the whole scenario with these requests:
       | method | path                               | status |
@@ -111,9 +121,11 @@ Feature: Chaos: faults injected into the running services, and what users see
     Then the steady state is restored within 10 seconds
     And every like given during the scenario is still there
 
+  @on-cluster
   @prd=comprehensive-deployment-system/phase-13-comprehensive-testing/test-pod-failures-and-recovery-6ef4
   Scenario: The Docs service restarts while two people edit: no acknowledged edit is lost, and the editors converge after reconnecting
-    Given the rollout "docs" from "k8s/blue-green/docs.yaml" is healthy at "cutover/docs:v1"
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "docs" from "k8s/blue-green/docs.yaml" is healthy at "cutover/docs:v1"
     And "ann" and "bob" edit one document in the Docs editor of "docs"
     When they keep typing
     And they type on for 2 seconds

@@ -1,7 +1,7 @@
 // Chaos experiments (Chaos Mesh manifests in chaos/) injected into the
 // platform, the steady-state hypothesis around them, and the recovery measured.
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
-import { podOutages, weightRaisesDuring } from '../support/chaos/pod-outages.ts';
+import { podOutages, recoveredFromHit, weightRaisesDuring } from '../support/chaos/pod-outages.ts';
 import { parseThreshold } from '../support/slo/threshold.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
@@ -30,15 +30,14 @@ Then('the steady state held while the chaos acted', async function (this: Cutove
   await this.session.steadyStateHeldDuringChaos();
 });
 
-/** Every pod the last experiment hit has restarted and is ready again, and so is every other pod of the rollout; the time to recover (from the injection) is measured and bounded (scaled like every wait). */
+/** Every pod the last experiment hit has restarted (or, deleted on a cluster, been replaced) and is ready again, and so is every other pod of the rollout; the time to recover (from the injection) is measured and bounded (scaled like every wait). */
 Then('every pod of rollout {string} is ready again within {duration}', async function (this: CutoverWorld, rollout: string, ms: number) {
   const injection = this.session.chaos.at(-1);
   if (injection === undefined) throw new Error('no chaos experiment was applied in this scenario');
   const deadline = injection.injectedAt + this.session.scaledWait(ms);
   const state = () => {
     const pods = this.session.platform.pods().filter((p) => p.rollout === rollout);
-    const hit = pods.filter((p) => injection.targets.includes(p.name));
-    return { pods, recovered: pods.length > 0 && pods.every((p) => p.ready) && hit.length === injection.targets.length && hit.every((p) => p.restarts > 0) };
+    return { pods, recovered: recoveredFromHit(pods, injection.targets, this.session.platform.diagnostics().events, injection.injectedAt) };
   };
   let s = state();
   while (!s.recovered && Date.now() < deadline) {

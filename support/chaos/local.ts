@@ -20,8 +20,8 @@ import path from 'node:path';
 import { parseDuration } from '../manifests/duration.ts';
 import { killOnExit, type Replica } from '../platform/local/supervisor.ts';
 import { FaultProxy, type NetworkFault } from './fault-proxy.ts';
-import type { ChaosInjection, ChaosPod } from './injection.ts';
-import { bandwidthBytesPerSecond, selectTargets, stressSizeBytes, type ChaosExperiment, type NetworkChaos, type StressChaos } from './model.ts';
+import { chaosTargets, trackInjection, type ChaosInjection, type ChaosPod } from './injection.ts';
+import { bandwidthBytesPerSecond, stressSizeBytes, type ChaosExperiment, type NetworkChaos, type StressChaos } from './model.ts';
 
 export interface LocalChaosHost {
   readonly timeScale: number;
@@ -176,15 +176,7 @@ export class LocalChaos {
   /** Injects an experiment into the pods it selects; reverted at its duration (scaled) and at close. */
   async inject(experiment: ChaosExperiment, pick?: (n: number) => number): Promise<ChaosInjection> {
     const name = experiment.metadata.name;
-    const { mode, value, selector } = experiment.spec;
-    const pods = this.host.pods();
-    const matching = pods.filter(
-      (p) => (selector.namespaces === undefined || selector.namespaces.includes(p.namespace)) && Object.entries(selector.labelSelectors).every(([k, v]) => p.labels[k] === v),
-    );
-    if (matching.length === 0) throw new Error(`chaos ${name}: no pod matches ${JSON.stringify(selector)} (pods: ${pods.map((p) => `${p.name} ${JSON.stringify(p.labels)}`).join(', ') || 'none'})`);
-    const targets = selectTargets(mode, value, matching.map((p) => p.name), pick);
-    if (targets.length === 0) throw new Error(`chaos ${name}: mode ${mode}${value ? ` ${value}` : ''} selects none of the ${matching.length} matching pod(s)`);
-
+    const targets = chaosTargets(experiment, this.host.pods(), pick);
     let undo: () => Promise<void> = async () => undefined;
     let action: string;
     switch (experiment.kind) {
@@ -201,40 +193,18 @@ export class LocalChaos {
         undo = this.stressChaos(name, experiment.spec, targets);
         break;
     }
-    const injectedAt = Date.now();
-    let endedAt: (t: number) => void = () => undefined;
-    const ended = new Promise<number>((r) => (endedAt = r));
-    let reverting: Promise<void> | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const instant = experiment.kind === 'PodChaos' && action !== 'pod-failure';
-    const injection: ChaosInjection = {
-      experiment: name,
-      kind: experiment.kind,
+    const injection = await trackInjection({
+      experiment,
       action,
       targets,
-      injectedAt,
-      ended,
-      revert: () =>
-        (reverting ??= (async () => {
-          clearTimeout(timer);
-          await undo();
-          // A kill acts for an instant: it ends as it is injected.
-          injection.revertedAt = instant ? injectedAt : Date.now();
-          this.active.delete(injection);
-          if (!instant) {
-            this.host.record(`chaos/${name}`, 'ChaosRecovered', `${action} reverted on ${targets.join(', ')}`);
-            this.host.log(`chaos ${name}: ${action} reverted`);
-          }
-          endedAt(injection.revertedAt);
-        })()),
-    };
-    this.active.add(injection);
-    const durationText = experiment.spec.duration;
-    const durationMs = durationText === undefined ? undefined : (parseDuration(durationText) as number) * this.host.timeScale;
-    this.host.record(`chaos/${name}`, 'ChaosInjected', `${experiment.kind} ${action} on ${targets.join(', ')}${durationMs !== undefined && !instant ? ` for ${Math.round(durationMs)} ms` : ''}`);
-    this.host.log(`chaos ${name}: ${action} on ${targets.join(', ')}${durationMs !== undefined && !instant ? ` for ${Math.round(durationMs)} ms` : ''}`);
-    if (instant) await injection.revert();
-    else if (durationMs !== undefined) timer = setTimeout(() => void injection.revert(), durationMs);
+      undo,
+      timeScale: this.host.timeScale,
+      record: (source, reason, message) => this.host.record(source, reason, message),
+      log: (line) => this.host.log(line),
+      onEnd: (i) => this.active.delete(i),
+    });
+    // A kill has ended already; anything else stays active until reverted.
+    if (injection.revertedAt === undefined) this.active.add(injection);
     return injection;
   }
 

@@ -1,8 +1,9 @@
 // When the pods a chaos experiment hit were out of service, from the
 // platform's events (a pod is down from the injection, or from Exited /
-// Unready, until its next Ready), and whether a rollout raised its canary
-// weight during such an outage: Argo must not move more traffic to a
-// ReplicaSet that is not fully available.
+// Unready, until its next Ready, or on a cluster, where a killed pod is
+// deleted, until a pod of its ReplicaSet replaced it: Replaced), and whether
+// a rollout raised its canary weight during such an outage: Argo must not
+// move more traffic to a ReplicaSet that is not fully available.
 
 export interface PlatformEventLike {
   at: string;
@@ -26,7 +27,7 @@ export function podOutages(events: PlatformEventLike[], pods: string[], since: n
     for (const e of events.filter((x) => x.source === pod && Date.parse(x.at) >= since).sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) {
       const at = Date.parse(e.at);
       if ((e.reason === 'Exited' || e.reason === 'Unready' || e.reason === 'OOMKilled') && down === undefined) down = at;
-      if (e.reason === 'Ready' && down !== undefined) {
+      if ((e.reason === 'Ready' || e.reason === 'Replaced') && down !== undefined) {
         out.push({ pod, from: down, to: at });
         down = undefined;
       }
@@ -48,4 +49,18 @@ export function weightRaisesDuring(weights: { at: number; weight: number }[], ou
     previous = w.weight;
   }
   return raises;
+}
+
+/**
+ * Whether a rollout is whole again after pods were hit: every pod of it ready,
+ * and each hit pod restarted (a process or container restarted in place) or
+ * replaced by a ready pod of its ReplicaSet (a deleted pod on a cluster).
+ */
+export function recoveredFromHit(pods: { name: string; ready: boolean; restarts: number }[], targets: string[], events: PlatformEventLike[], since: number): boolean {
+  const replaced = new Set(events.filter((e) => e.reason === 'Replaced' && Date.parse(e.at) >= since).map((e) => e.source));
+  return (
+    pods.length > 0 &&
+    pods.every((p) => p.ready) &&
+    targets.every((t) => replaced.has(t) || pods.some((p) => p.name === t && p.restarts > 0))
+  );
 }

@@ -25,7 +25,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
 import type { AnalysisRunSnapshot } from '../../analysis/run.ts';
-import type { DatabaseBackup } from '../../backup/sqlite.ts';
+import { backupDataDir, type DatabaseBackup } from '../../backup/sqlite.ts';
 import type { ChaosInjection, ChaosPod } from '../../chaos/injection.ts';
 import type { ChaosExperiment } from '../../chaos/model.ts';
 import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
@@ -39,6 +39,7 @@ import { processAlive } from '../local/leftovers.ts';
 import { LocalPrometheus, type LocalPrometheusOptions, type ScrapeTarget } from '../local/prometheus.ts';
 import type { Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
 import { apiStatus, ARGO, KubeCluster } from './cluster.ts';
+import { KubernetesChaos } from '../../chaos/kubernetes.ts';
 import { ingressBackend, ingressRoutes, ServiceIngress, tagOf } from './ingress.ts';
 import { analysisSnapshot, HASH_LABEL, ownedBy, rolloutStatus, type ArgoAnalysisRun, type ArgoReplicaSet, type ArgoRollout } from './status.ts';
 
@@ -159,6 +160,11 @@ export class KubernetesPlatform implements Platform {
   private waiters: (() => void)[] = [];
   private readonly registry = new Registry();
   private readonly ingress: ServiceIngress;
+  private readonly chaos: KubernetesChaos;
+  private readonly podReady = new Map<string, boolean>();
+  /** Stopping or deleted pods by ReplicaSet, until a ready pod of it replaces them. */
+  private readonly awaitingReplacement = new Map<string, string>();
+  private readonly replacedPods = new Set<string>();
   readonly onHost: boolean;
   private readonly dataDir: string | undefined;
   private readonly prometheusBinary: string | undefined;
@@ -187,6 +193,14 @@ export class KubernetesPlatform implements Platform {
     this.servicesW = { path: `/api/v1/namespaces/${ns}/services`, items: new Map() };
     this.endpointsW = { path: `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, items: new Map() };
     this.ingressesW = { path: `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`, items: new Map() };
+    this.chaos = new KubernetesChaos({
+      cluster: this.cluster,
+      namespace: this.namespace,
+      timeScale: this.timeScale,
+      pods: () => this.pods(),
+      record: (source, reason, message) => this.record(source, reason, message),
+      log: (line) => this.log(line),
+    });
     this.ingress = new ServiceIngress(this.registry, (service, err) => this.record(`service/${service}`, 'RouteFailed', err.message));
     const onHostEnv = process.env.CUTOVER_CLUSTER_ON_HOST;
     this.onHost = options.onHost ?? (onHostEnv !== undefined && onHostEnv !== '' ? onHostEnv === '1' : isLoopbackUrl(this.cluster.server));
@@ -242,7 +256,10 @@ export class KubernetesPlatform implements Platform {
 
   private changed(w: Watched<unknown>, o: k8s.KubernetesObject): void {
     if (w === this.eventsW) this.onEvent(o as k8s.CoreV1Event);
-    if (w === this.podsW) this.followLogs(o as k8s.V1Pod);
+    if (w === this.podsW) {
+      this.followLogs(o as k8s.V1Pod);
+      this.podReadiness(o as k8s.V1Pod, !this.podsW.items.has(o.metadata?.name ?? ''));
+    }
     if (w === this.endpointsW) this.lastEndpointChange = Date.now();
     for (const name of this.rolloutsW.items.keys()) this.observe(name);
     if (w !== this.eventsW) {
@@ -340,6 +357,32 @@ export class KubernetesPlatform implements Platform {
     this.record(`${(obj.kind ?? '').toLowerCase()}/${obj.name}`, e.reason ?? '', e.message ?? '');
     if (obj.kind === 'Rollout' && obj.name && !DERIVED_EVENTS.has(e.reason ?? '')) {
       this.eventsOf(obj.name).push({ at: now(), reason: e.reason ?? '', message: e.message ?? '', data: { type: e.type, count } });
+    }
+  }
+
+  /**
+   * A pod's readiness as events, as the local platform records its replicas'
+   * (Ready, Unready), and for a deleted pod, Replaced once a pod of the same
+   * ReplicaSet is ready in its place: on a cluster a killed pod does not come
+   * back, its controller makes a new one.
+   */
+  private podReadiness(pod: k8s.V1Pod, deleted: boolean): void {
+    const name = pod.metadata?.name ?? '';
+    const rs = pod.metadata?.ownerReferences?.find((r) => r.kind === 'ReplicaSet')?.name;
+    const stopping = deleted || pod.metadata?.deletionTimestamp !== undefined;
+    // From the moment it stops: its ReplicaSet makes the new pod then, which may be ready before the old one is gone.
+    if (stopping && rs !== undefined && !this.replacedPods.has(name)) this.awaitingReplacement.set(name, rs);
+    const was = this.podReady.get(name) ?? false;
+    const ready = !stopping && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    if (deleted) this.podReady.delete(name);
+    else this.podReady.set(name, ready);
+    if (ready !== was) this.record(name, ready ? 'Ready' : 'Unready', deleted ? 'deleted' : stopping ? 'stopping' : `phase ${pod.status?.phase ?? 'unknown'}`);
+    if (!ready || ready === was || rs === undefined) return;
+    for (const [gone, goneRs] of this.awaitingReplacement) {
+      if (goneRs !== rs || gone === name) continue;
+      this.awaitingReplacement.delete(gone);
+      this.replacedPods.add(gone);
+      this.record(gone, 'Replaced', `by ${name}, ready`);
     }
   }
 
@@ -780,16 +823,24 @@ export class KubernetesPlatform implements Platform {
     }));
   }
 
-  injectChaos(experiment: ChaosExperiment): Promise<ChaosInjection> {
-    return Promise.reject(new Error(`chaos on the kubernetes platform is not built yet (${experiment.kind} ${experiment.metadata.name}): run chaos.feature on the local or docker profile`));
+  /** Through Chaos Mesh when the cluster has it, else pod-kill and pod-failure through the API (see chaos/kubernetes.ts). */
+  async injectChaos(experiment: ChaosExperiment, pick?: (n: number) => number): Promise<ChaosInjection> {
+    if (this.closed) throw new Error('the kubernetes platform has been shut down');
+    await this.start();
+    return this.chaos.inject(experiment, pick);
   }
 
   addExternal(name: string): void {
     throw new Error(`external hosts on the kubernetes platform are not built yet (${name}): give pods a Service of type ExternalName in the manifests`);
   }
 
-  backupData(rollout: string): Promise<DatabaseBackup[]> {
-    return Promise.reject(new Error(`backups on the kubernetes platform are not built yet (rollout ${rollout}): run backup.feature on the local profile`));
+  /** Online backups of the rollout's databases, from its data folder on the node (a cluster on this machine). */
+  async backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]> {
+    if (!this.rolloutsW.items.has(rollout)) throw new Error(`no rollout "${rollout}" in namespace ${this.namespace} (rollouts: ${[...this.rolloutsW.items.keys()].join(', ') || 'none'})`);
+    if (this.dataDir === undefined) throw new Error(`backups on the kubernetes platform read the rollout's data folder on the node, which only a cluster on this machine gives (rollout ${rollout}); elsewhere back up the volume with the cluster's own tools`);
+    const backups = await backupDataDir(path.join(this.dataDir, rollout), destDir);
+    for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', `${path.basename(b.source)}: ${b.pages} pages, ${b.bytes} bytes in ${b.durationMs} ms, integrity ${b.integrity}`);
+    return backups;
   }
 
   logs(query?: LogQuery): LogEntry[] {
@@ -813,6 +864,7 @@ export class KubernetesPlatform implements Platform {
     this.closed = true;
     for (const w of [this.rolloutsW, this.replicaSetsW, this.runsW, this.podsW, this.eventsW, this.servicesW, this.endpointsW, this.ingressesW]) await w.informer?.stop();
     for (const a of this.following.values()) a.abort();
+    await this.chaos.close().catch((err: Error) => this.log(`chaos revert at close: ${err.message}`));
     await this.ingress.close();
     await this.prometheus?.stop();
     await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));

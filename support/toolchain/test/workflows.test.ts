@@ -31,11 +31,17 @@ test('pull requests run lint, typecheck and the unit tests (npm test), then the 
 test('the nightly runs every platform at real durations with k6, one Allure report with history, the sign-off, an SBOM and npm audit', () => {
   const nightly = workflow('nightly.yml');
   assert.ok(nightly.on.schedule?.[0]?.cron);
-  assert.deepEqual(nightly.jobs.features.strategy.matrix.platform, ['local', 'docker']);
+  assert.deepEqual(nightly.jobs.features.strategy.matrix.platform, ['local', 'docker', 'kubernetes']);
   const features = runs(nightly.jobs.features);
   assert.match(features, /go install "go\.k6\.io\/k6@\$\{K6_VERSION\}"/);
   assert.match(features, /--profile nightly/);
   assert.ok(nightly.jobs.features.steps.some((s: { env?: Record<string, string> }) => s.env?.CUTOVER_TIME_SCALE === '1'), 'the docker leg at time scale 1');
+  // The kubernetes leg: the cluster .ci/run builds, helm, and the cluster's features at the profile's own time scale (1).
+  assert.match(features, /bash ci\/cluster\/build\.sh/);
+  assert.match(features, /bash ci\/cluster\/up\.sh/);
+  assert.match(features, /go install "helm\.sh\/helm\/v4\/cmd\/helm@\$\{HELM_VERSION\}"/);
+  assert.match(features, /--profile kubernetes --tags "not @feature:chaos or @on-cluster"[\s\S]*features\/helm-blue-green\.feature/);
+  assert.ok(nightly.jobs.features.steps.some((s: { run?: string; if?: string }) => s.run?.includes('ci/cluster/down.sh') && s.if?.includes('always()')), 'the cluster is taken down whatever happened');
   const report = nightly.jobs.report;
   const uses = report.steps.map((s: { uses?: string }) => s.uses ?? '');
   assert.ok(uses.includes('actions/cache/restore@v4') && uses.includes('actions/cache/save@v4'), 'Allure history carried between nights');
