@@ -50,11 +50,10 @@ export interface InjectionSpec {
   targets: string[];
   /** Undoes the fault (nothing for a kill). */
   undo: () => Promise<void>;
-  timeScale: number;
-  record: (source: string, reason: string, message: string) => void;
-  log: (line: string) => void;
-  /** Called once it has ended (to drop it from the injector's active set). */
-  onEnd: (injection: ChaosInjection) => void;
+  /** The injector's platform: its time scale, events and log. */
+  host: { readonly timeScale: number; record(source: string, reason: string, message: string): void; log(line: string): void };
+  /** The injector's experiments still acting: this one is in it until it ends. */
+  active: Set<ChaosInjection>;
 }
 
 /**
@@ -63,7 +62,7 @@ export interface InjectionSpec {
  * duration (scaled by the time scale) or when revert() is called, once.
  */
 export async function trackInjection(spec: InjectionSpec): Promise<ChaosInjection> {
-  const { experiment, action, targets, undo } = spec;
+  const { experiment, action, targets, undo, host, active } = spec;
   const name = experiment.metadata.name;
   const injectedAt = Date.now();
   let endedAt: (t: number) => void = () => undefined;
@@ -84,19 +83,20 @@ export async function trackInjection(spec: InjectionSpec): Promise<ChaosInjectio
         await undo();
         // A kill acts for an instant: it ends as it is injected.
         injection.revertedAt = instant ? injectedAt : Date.now();
-        spec.onEnd(injection);
+        active.delete(injection);
         if (!instant) {
-          spec.record(`chaos/${name}`, 'ChaosRecovered', `${action} reverted on ${targets.join(', ')}`);
-          spec.log(`chaos ${name}: ${action} reverted`);
+          host.record(`chaos/${name}`, 'ChaosRecovered', `${action} reverted on ${targets.join(', ')}`);
+          host.log(`chaos ${name}: ${action} reverted`);
         }
         endedAt(injection.revertedAt);
       })()),
   };
   const durationText = experiment.spec.duration;
-  const durationMs = durationText === undefined ? undefined : (parseDuration(durationText) as number) * spec.timeScale;
+  const durationMs = durationText === undefined ? undefined : (parseDuration(durationText) as number) * host.timeScale;
   const lasting = durationMs !== undefined && !instant ? ` for ${Math.round(durationMs)} ms` : '';
-  spec.record(`chaos/${name}`, 'ChaosInjected', `${experiment.kind} ${action} on ${targets.join(', ')}${lasting}`);
-  spec.log(`chaos ${name}: ${action} on ${targets.join(', ')}${lasting}`);
+  host.record(`chaos/${name}`, 'ChaosInjected', `${experiment.kind} ${action} on ${targets.join(', ')}${lasting}`);
+  host.log(`chaos ${name}: ${action} on ${targets.join(', ')}${lasting}`);
+  active.add(injection);
   if (instant) await injection.revert();
   else if (durationMs !== undefined) timer = setTimeout(() => void injection.revert(), durationMs);
   return injection;

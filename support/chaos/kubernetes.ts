@@ -70,18 +70,7 @@ export class KubernetesChaos {
       targets = chaosTargets(experiment, this.host.pods(), pick);
       undo = action === 'pod-kill' ? await this.deletePods(name, targets, experiment.kind === 'PodChaos' ? experiment.spec.gracePeriod : 0) : await this.pauseContainers(name, targets);
     }
-    const injection = await trackInjection({
-      experiment,
-      action,
-      targets,
-      undo,
-      timeScale: this.host.timeScale,
-      record: (source, reason, message) => this.host.record(source, reason, message),
-      log: (line) => this.host.log(line),
-      onEnd: (i) => this.active.delete(i),
-    });
-    if (injection.revertedAt === undefined) this.active.add(injection);
-    return injection;
+    return trackInjection({ experiment, action, targets, undo, host: this.host, active: this.active });
   }
 
   /** The experiment as a Chaos Mesh resource in the namespace (its selector kept to it); deleting it reverts. */

@@ -193,19 +193,7 @@ export class LocalChaos {
         undo = this.stressChaos(name, experiment.spec, targets);
         break;
     }
-    const injection = await trackInjection({
-      experiment,
-      action,
-      targets,
-      undo,
-      timeScale: this.host.timeScale,
-      record: (source, reason, message) => this.host.record(source, reason, message),
-      log: (line) => this.host.log(line),
-      onEnd: (i) => this.active.delete(i),
-    });
-    // A kill has ended already; anything else stays active until reverted.
-    if (injection.revertedAt === undefined) this.active.add(injection);
-    return injection;
+    return trackInjection({ experiment, action, targets, undo, host: this.host, active: this.active });
   }
 
   private async podChaos(name: string, action: 'pod-kill' | 'pod-failure' | 'container-kill', targets: string[]): Promise<() => Promise<void>> {
