@@ -32,6 +32,10 @@ Feature: Helm blue-green of the Monitoring Web Service: two releases, cut over a
   @prd=helm-blue-green-production/phase-5-post-deployment-monitoring-5-minutes/application-metrics-being-collected-correctly-5a06
   @prd=helm-blue-green-production/phase-5-post-deployment-monitoring-5-minutes/user-workflows-functioning-as-expected-08d2
   @prd=helm-blue-green-production/phase-5-post-deployment-monitoring-5-minutes/chart-generation-working-within-performance-targets-9b0a
+  @prd=canary-readme-tasks/tasks/kubernetes-rbac-policies-6187
+  @prd=canary-readme-tasks/tasks/secrets-management-with-kubernetes-secrets-45e4
+  @prd=deployment-engineering-guide/pre-deployment-checklist/database-migrations-tested-cf1b
+  @prd=deployment-engineering-guide/post-deployment/run-smoke-tests-a94a
   Scenario: Blue is deployed beside green, validated, and given the traffic without a failed request
     # Phase 1: pre-deployment validation
     Then the cluster's nodes are Ready, with room for blue and green side by side
