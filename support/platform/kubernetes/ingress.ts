@@ -61,19 +61,27 @@ export function selectsRollout(service: k8s.V1Service, rollout: ArgoRollout): bo
  * reached those pods all along, and a promoted preview is reached through the
  * preview Service, so a switch or an abort never passes through endpoints that
  * still lead to the pods of before.
+ *
+ * `settledSince(service)` gives when a Service's endpoints last changed: of the
+ * Services that lead only to a hash, the one settled longest is taken, since
+ * kube-proxy follows an endpoint change a moment later (after an abort the
+ * stable Service, which never moved, rather than the canary Service Argo has
+ * just pointed back at the stable pods).
  */
 export function ingressRoutes(
   services: k8s.V1Service[],
   rollouts: { rollout: ArgoRollout; status: RolloutStatus }[],
   endpoints: (service: string) => string[],
+  settledSince: (service: string) => number = () => 0,
 ): Map<string, IngressGroup[]> {
   /** Whether a Service's endpoints are pods of this hash and nothing else (at least one). */
   const leadsOnlyTo = (service: string | undefined, hash: string | undefined) => {
     const hashes = service === undefined ? [] : endpoints(service);
     return hash !== undefined && hash !== '' && hashes.length > 0 && hashes.every((h) => h === hash);
   };
-  /** The first of these Services that leads only to the hash, else the fallback. */
-  const reach = (hash: string | undefined, prefer: (string | undefined)[], fallback: string) => prefer.find((s) => leadsOnlyTo(s, hash)) ?? fallback;
+  /** Of these Services, the one settled longest among those that lead only to the hash (in this order on a tie), else the fallback. */
+  const reach = (hash: string | undefined, prefer: (string | undefined)[], fallback: string) =>
+    prefer.filter((s): s is string => leadsOnlyTo(s, hash)).sort((a, b) => settledSince(a) - settledSince(b))[0] ?? fallback;
   const routes = new Map<string, IngressGroup[]>();
   for (const service of services) {
     const name = service.metadata?.name ?? '';

@@ -165,6 +165,7 @@ export class KubernetesPlatform implements Platform {
   /** Stopping or deleted pods by ReplicaSet, until a ready pod of it replaces them. */
   private readonly awaitingReplacement = new Map<string, string>();
   private readonly replacedPods = new Set<string>();
+  private readonly endpointsSince = new Map<string, { key: string; since: number }>();
   readonly onHost: boolean;
   private readonly dataDir: string | undefined;
   private readonly prometheusBinary: string | undefined;
@@ -587,7 +588,13 @@ export class KubernetesPlatform implements Platform {
     const rollouts = [...this.rolloutsW.items.values()].map((rollout) => ({ rollout, status: this.rolloutStatus(rollout.metadata.name) }));
     const endpoints = (service: string) =>
       this.endpointPods(service).map((pod) => this.podsW.items.get(pod)?.metadata?.labels?.[HASH_LABEL] ?? '');
-    const routes = ingressRoutes(services, rollouts, endpoints);
+    // When each Service's endpoints (by hash) last changed: the ingress prefers the Service settled longest.
+    for (const service of services) {
+      const name = service.metadata?.name ?? '';
+      const key = [...new Set(endpoints(name))].sort().join(',');
+      if (this.endpointsSince.get(name)?.key !== key) this.endpointsSince.set(name, { key, since: Date.now() });
+    }
+    const routes = ingressRoutes(services, rollouts, endpoints, (name) => this.endpointsSince.get(name)?.since ?? 0);
     // An Ingress's router sends everything to the Service its rule names (what a cut-over re-points).
     for (const ingress of this.ingressesW.items.values()) {
       const target = ingressBackend(ingress);

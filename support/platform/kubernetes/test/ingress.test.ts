@@ -64,6 +64,19 @@ test('once the canary is stable, traffic stays on the canary Service until the s
   assert.deepEqual(summary(ingressRoutes(services, [{ rollout: canary, status: done }], (s) => before[s] ?? [])).tinyurl, ['stable:tinyurl-canary:100']);
 });
 
+test('of the Services that lead only to the pods, the one whose endpoints settled first is taken (kube-proxy follows a change a moment later)', () => {
+  // After an abort Argo points the canary Service back at the stable pods: the stable Service never moved.
+  const aborted = status({ abort: true, canaryWeight: 0 });
+  const both = { 'tinyurl-stable': ['old'], 'tinyurl-canary': ['old'] } as Record<string, string[]>;
+  const since = { 'tinyurl-stable': 1000, 'tinyurl-canary': 5000 } as Record<string, number>;
+  assert.deepEqual(summary(ingressRoutes(services, [{ rollout: canary, status: aborted }], (s) => both[s] ?? [], (s) => since[s] ?? 0)).tinyurl, ['stable:tinyurl-stable:100']);
+  // After completion Argo moves the stable Service to the new pods: the canary Service has led to them all along.
+  const done = status({ stableRS: 'new', currentPodHash: 'new', stableImage: 'cutover/tinyurl:v2', canaryWeight: 100, phase: 'Healthy' });
+  const after = { 'tinyurl-stable': ['new'], 'tinyurl-canary': ['new'] } as Record<string, string[]>;
+  const moved = { 'tinyurl-stable': 9000, 'tinyurl-canary': 2000 } as Record<string, number>;
+  assert.deepEqual(summary(ingressRoutes(services, [{ rollout: canary, status: done }], (s) => after[s] ?? [], (s) => moved[s] ?? 0)).tinyurl, ['stable:tinyurl-canary:100']);
+});
+
 test('a blue-green active Service is reached through the preview Service once that leads to the promoted pods', () => {
   const bg: ArgoRollout = { ...canary, spec: { ...canary.spec, strategy: { blueGreen: { activeService: 'tinyurl', previewService: 'tinyurl-preview' } } } };
   const svcs = ['tinyurl', 'tinyurl-preview'].map(service);
