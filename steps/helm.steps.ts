@@ -7,6 +7,7 @@ import { HelmCli } from '../support/helm/cli.ts';
 import { HelmBlueGreen, RollbackGuard, type RollbackTriggers } from '../support/helm/blue-green.ts';
 import { asKubernetes } from '../support/platform/kubernetes/platform.ts';
 import { longestAnswerGap, timeUntilOnlyVersion } from '../support/rollout/observations.ts';
+import { MetricPointWriter } from '../support/integrity/metric-points.ts';
 import { commaList, versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
@@ -15,7 +16,7 @@ interface HelmScenario {
   /** The last cut-over (or rollback) of the Ingress: when it was patched and when the router followed. */
   cutOver?: { release: string; previous: string | undefined; patchedAt: number; routedAt: number };
   guard?: RollbackGuard;
-  writer?: PointWriter;
+  writer?: MetricPointWriter;
 }
 const scenarios = new WeakMap<CutoverWorld, HelmScenario>();
 
@@ -154,52 +155,14 @@ Then('the pods of release {string} run as non-root, with a read-only root filesy
   );
 });
 
-/**
- * A user's writes through the Ingress for the rest of the scenario: a point of
- * the metric every interval, with the API token from the chart's secret; each
- * acknowledged write (201) is counted, to be found again at the end.
- */
-class PointWriter {
-  acknowledged = 0;
-  refused = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly url: string,
-    readonly metric: string,
-    private readonly token: string,
-  ) {}
-
-  start(intervalMs: number, maxMs: number): void {
-    const until = Date.now() + maxMs;
-    this.timer = setInterval(() => {
-      if (Date.now() > until) return this.stop();
-      void fetch(`${this.url}/api/v1/metrics`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-        body: JSON.stringify({ metric: this.metric, value: Math.round(Math.random() * 100), timestamp: new Date().toISOString() }),
-        signal: AbortSignal.timeout(5000),
-      }).then(
-        (r) => (r.status === 201 ? this.acknowledged++ : this.refused++),
-        () => this.refused++,
-      );
-    }, intervalMs);
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-}
-
 /** A user's writes through the Ingress, every interval, for the rest of the scenario (at most 15 minutes). */
 When('a point of {string} is written through {string} every {duration} for the whole scenario', async function (this: CutoverWorld, metric: string, target: string, ms: number) {
   const s = helm(this);
   const token = await s.bg.secretValue(0);
-  const writer = new PointWriter(this.session.platform.serviceUrl(target), metric, token);
+  const writer = new MetricPointWriter(this.session.platform.serviceUrl(target), metric, token);
   writer.start(ms, 15 * 60_000);
   s.writer = writer;
-  this.session.onCleanup(`writes of ${metric}`, async () => writer.stop());
+  this.session.onCleanup(`writes of ${metric}`, () => writer.stop());
   // Returns once the first write is stored, so what reads the metric next finds it.
   const deadline = Date.now() + 10_000;
   while (writer.acknowledged === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -208,17 +171,13 @@ When('a point of {string} is written through {string} every {duration} for the w
 
 /** No data loss: the metric holds exactly as many points as were acknowledged (written once, never lost on a cut-over or rollback). */
 Then('every point acknowledged so far is stored, read through {string}', async function (this: CutoverWorld, target: string) {
-  const s = helm(this);
-  if (s.writer === undefined) throw new Error('no writer runs in this scenario: start one with "a point of … is written through … every …"');
-  s.writer.stop();
-  // Writes in flight settle (each has a 5 s bound) before counting.
-  await new Promise((r) => setTimeout(r, 1000));
-  const { metric } = s.writer;
-  const res = await fetch(`${this.session.platform.serviceUrl(target)}/api/v1/metrics/${metric}`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json()) as { count?: number };
-  const ok = res.status === 200 && body.count === s.writer.acknowledged && s.writer.acknowledged > 0;
-  await this.evidence.verify(`every acknowledged point of ${metric} stored`, ok, { expected: `${s.writer.acknowledged} points (acknowledged with 201)`, measured: { status: res.status, stored: body.count, refused: s.writer.refused } }, () =>
-    `${metric}: ${body.count ?? '(unreadable)'} points stored, ${s.writer?.acknowledged} acknowledged (${s.writer?.refused} writes refused)`,
+  const writer = helm(this).writer;
+  if (writer === undefined) throw new Error('no writer runs in this scenario: start one with "a point of … is written through … every …"');
+  await writer.stop();
+  const { status, count } = await writer.stored();
+  const ok = status === 200 && count === writer.acknowledged && writer.acknowledged > 0;
+  await this.evidence.verify(`every acknowledged point of ${writer.metric} stored`, ok, { expected: `${writer.acknowledged} points (acknowledged with 201)`, measured: { status, stored: count, refused: writer.refused, readThrough: target } }, () =>
+    `${writer.metric}: ${count ?? '(unreadable)'} points stored (status ${status}), ${writer.acknowledged} acknowledged (${writer.refused} writes refused)`,
   );
 });
 
