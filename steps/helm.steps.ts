@@ -6,9 +6,9 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { HelmCli } from '../support/helm/cli.ts';
 import { HelmBlueGreen, RollbackGuard, type RollbackTriggers } from '../support/helm/blue-green.ts';
 import { asKubernetes } from '../support/platform/kubernetes/platform.ts';
-import { longestAnswerGap, timeUntilOnlyVersion } from '../support/rollout/observations.ts';
+import { longestAnswerGap } from '../support/rollout/observations.ts';
 import { MetricPointWriter } from '../support/integrity/metric-points.ts';
-import { commaList, versionOfImage } from '../support/vocabulary/parse.ts';
+import { commaList } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 interface HelmScenario {
@@ -191,20 +191,6 @@ When('the Ingress is cut over to release {string}', async function (this: Cutove
   await this.evidence.json(`ingress cut over to ${release}`, { from: previous, to: release, routerFollowedMs: moved.routedAt - moved.patchedAt });
 });
 
-/** Nothing but the image answered later than the bound after the Ingress was patched (traffic observed past the bound). */
-Then('all traffic is served by {image} within {duration} of the cut-over', async function (this: CutoverWorld, image: string, boundMs: number) {
-  const s = helm(this);
-  if (s.cutOver === undefined) throw new Error('the Ingress has not been cut over in this scenario');
-  const at = s.cutOver.patchedAt;
-  const run = this.session.soleTraffic();
-  while (Date.now() < at + boundMs + 1000 && run.running) await new Promise((r) => setTimeout(r, 100));
-  const version = versionOfImage(image);
-  const m = timeUntilOnlyVersion(run.recording.samples, at, version);
-  await this.evidence.verify(`all traffic on ${image} within ${boundMs} ms of the cut-over`, m.ms <= boundMs && m.answeredAfter > 0, { expected: `≤ ${boundMs} ms`, measured: m }, () =>
-    m.answeredAfter === 0 ? `no request was answered by ${version} after the cut-over` : `requests still reached ${m.lastOtherVersion} ${m.ms} ms after the cut-over (bound ${boundMs} ms)`,
-  );
-});
-
 /**
  * Zero downtime, measured around the last move of the Ingress (2 s before the
  * patch to 3 s after the router followed): no request failed (after a
@@ -253,17 +239,5 @@ Then('the Ingress was rolled back to release {string} within {duration} of the c
   const rto = d === undefined ? undefined : d.routedAt - s.cutOver.patchedAt;
   await this.evidence.verify(`rolled back to ${release}`, d !== undefined && rto !== undefined && rto <= boundMs && s.bg.live() === release, { expected: `Ingress back on ${release} within ${boundMs} ms`, measured: { rtoMs: rto, decision: d, live: s.bg.live() } }, () =>
     d === undefined ? `no trigger fired within ${boundMs} ms of the cut-over; the Ingress leads to ${s.bg.live()}` : `the Ingress leads to ${s.bg.live()} after the rollback (${d.reason}), ${rto} ms after the cut-over`,
-  );
-});
-
-/** Nothing but the image answered later than the bound after the rollback's patch. */
-Then('all traffic is served by {image} within {duration} of the rollback', async function (this: CutoverWorld, image: string, boundMs: number) {
-  const d = helm(this).guard?.decision;
-  if (d === undefined) throw new Error('no rollback happened in this scenario');
-  const run = this.session.soleTraffic();
-  while (Date.now() < d.patchedAt + boundMs + 1000 && run.running) await new Promise((r) => setTimeout(r, 100));
-  const m = timeUntilOnlyVersion(run.recording.samples, d.patchedAt, versionOfImage(image));
-  await this.evidence.verify(`all traffic on ${image} within ${boundMs} ms of the rollback`, m.ms <= boundMs && m.answeredAfter > 0, { expected: `≤ ${boundMs} ms`, measured: m }, () =>
-    m.answeredAfter === 0 ? `no request was answered by ${image} after the rollback` : `requests still reached ${m.lastOtherVersion} ${m.ms} ms after the rollback`,
   );
 });

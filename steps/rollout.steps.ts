@@ -161,8 +161,19 @@ Then('{rollout} completes or aborts as its analysis decides within {duration}', 
   );
 });
 
-/** The moment traffic was moved: the abort, or the last switch of the active Service since the update started. */
-async function momentOf(world: CutoverWorld, moment: 'abort' | 'switch'): Promise<number> {
+type Moment = 'abort' | 'switch' | 'cut-over' | 'rollback';
+
+/**
+ * The moment traffic was moved: the abort, the last switch of the active
+ * Service since the update started, or the last cut-over or rollback of an
+ * Ingress the scenario marked (CutOver, RolledBack).
+ */
+async function momentOf(world: CutoverWorld, moment: Moment): Promise<number> {
+  if (moment === 'cut-over' || moment === 'rollback') {
+    const mark = world.session.marks.findLast((m) => m.reason === (moment === 'cut-over' ? 'CutOver' : 'RolledBack'));
+    if (mark === undefined) throw new Error(`no ${moment} happened in this scenario, so there is none to measure from`);
+    return Date.parse(mark.at);
+  }
   const update = world.session.update;
   if (update === undefined) throw new Error(`no update was started in this scenario, so there is no ${moment} to measure from`);
   const rollout = world.session.rollout(update.rollout);
@@ -180,7 +191,7 @@ async function momentOf(world: CutoverWorld, moment: 'abort' | 'switch'): Promis
  * answered by anything but this image came within the bound (real time, not
  * scaled), and requests went on being answered by it afterwards.
  */
-async function assertOnlyVersionWithin(world: CutoverWorld, image: string, boundMs: number, moment: 'abort' | 'switch'): Promise<void> {
+async function assertOnlyVersionWithin(world: CutoverWorld, image: string, boundMs: number, moment: Moment): Promise<void> {
   const at = await momentOf(world, moment);
   const run = world.session.soleTraffic();
   // Let traffic run past the bound so that "nothing else after it" is observed, not assumed.
@@ -205,6 +216,16 @@ Then('all traffic is served by {image} within {duration} of the abort', async fu
 /** The blue-green cut-over as users saw it: nothing but this image answered later than the bound after the last switch. */
 Then('all traffic is served by {image} within {duration} of the switch', async function (this: CutoverWorld, image: string, boundMs: number) {
   await assertOnlyVersionWithin(this, image, boundMs, 'switch');
+});
+
+/** A Helm cut-over as users saw it: nothing but this image answered later than the bound after the Ingress was patched. */
+Then('all traffic is served by {image} within {duration} of the cut-over', async function (this: CutoverWorld, image: string, boundMs: number) {
+  await assertOnlyVersionWithin(this, image, boundMs, 'cut-over');
+});
+
+/** An automatic rollback as users saw it: nothing but this image answered later than the bound after the router led back. */
+Then('all traffic is served by {image} within {duration} of the rollback', async function (this: CutoverWorld, image: string, boundMs: number) {
+  await assertOnlyVersionWithin(this, image, boundMs, 'rollback');
 });
 
 /** Tolerance on a delay the controller times (manifest seconds × time scale): timers and scheduling, real time. */

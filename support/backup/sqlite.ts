@@ -69,3 +69,8 @@ export function restoreDataDir(backups: DatabaseBackup[], dataDir: string): stri
     return target;
   });
 }
+
+/** One line for a backup, as the platforms record it. */
+export function describeBackup(b: DatabaseBackup): string {
+  return `${path.basename(b.source)}: ${b.pages} pages, ${b.bytes} bytes in ${b.durationMs} ms, integrity ${b.integrity}`;
+}

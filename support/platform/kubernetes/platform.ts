@@ -25,7 +25,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
 import type { AnalysisRunSnapshot } from '../../analysis/run.ts';
-import { backupDataDir, type DatabaseBackup } from '../../backup/sqlite.ts';
+import { backupDataDir, describeBackup, type DatabaseBackup } from '../../backup/sqlite.ts';
 import type { ChaosInjection, ChaosPod } from '../../chaos/injection.ts';
 import type { ChaosExperiment } from '../../chaos/model.ts';
 import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
@@ -586,15 +586,15 @@ export class KubernetesPlatform implements Platform {
   private route(): void {
     const services = [...this.servicesW.items.values()];
     const rollouts = [...this.rolloutsW.items.values()].map((rollout) => ({ rollout, status: this.rolloutStatus(rollout.metadata.name) }));
-    const endpoints = (service: string) =>
-      this.endpointPods(service).map((pod) => this.podsW.items.get(pod)?.metadata?.labels?.[HASH_LABEL] ?? '');
-    // When each Service's endpoints (by hash) last changed: the ingress prefers the Service settled longest.
+    // Each Service's endpoints by pod-template hash, and when that last changed: the ingress prefers the Service settled longest.
+    const hashes = new Map<string, string[]>();
     for (const service of services) {
       const name = service.metadata?.name ?? '';
-      const key = [...new Set(endpoints(name))].sort().join(',');
+      hashes.set(name, this.endpointPods(name).map((pod) => this.podsW.items.get(pod)?.metadata?.labels?.[HASH_LABEL] ?? ''));
+      const key = [...new Set(hashes.get(name))].sort().join(',');
       if (this.endpointsSince.get(name)?.key !== key) this.endpointsSince.set(name, { key, since: Date.now() });
     }
-    const routes = ingressRoutes(services, rollouts, endpoints, (name) => this.endpointsSince.get(name)?.since ?? 0);
+    const routes = ingressRoutes(services, rollouts, (name) => hashes.get(name) ?? [], (name) => this.endpointsSince.get(name)?.since ?? 0);
     // An Ingress's router sends everything to the Service its rule names (what a cut-over re-points).
     for (const ingress of this.ingressesW.items.values()) {
       const target = ingressBackend(ingress);
@@ -846,7 +846,7 @@ export class KubernetesPlatform implements Platform {
     if (!this.rolloutsW.items.has(rollout)) throw new Error(`no rollout "${rollout}" in namespace ${this.namespace} (rollouts: ${[...this.rolloutsW.items.keys()].join(', ') || 'none'})`);
     if (this.dataDir === undefined) throw new Error(`backups on the kubernetes platform read the rollout's data folder on the node, which only a cluster on this machine gives (rollout ${rollout}); elsewhere back up the volume with the cluster's own tools`);
     const backups = await backupDataDir(path.join(this.dataDir, rollout), destDir);
-    for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', `${path.basename(b.source)}: ${b.pages} pages, ${b.bytes} bytes in ${b.durationMs} ms, integrity ${b.integrity}`);
+    for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', describeBackup(b));
     return backups;
   }
 

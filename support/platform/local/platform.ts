@@ -30,7 +30,7 @@ import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef, type Runnable } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
 import { LocalPrometheus, type ScrapeTarget } from './prometheus.ts';
-import { backupDataDir, type DatabaseBackup } from '../../backup/sqlite.ts';
+import { backupDataDir, describeBackup, type DatabaseBackup } from '../../backup/sqlite.ts';
 import type { ChaosInjection, ChaosPod } from '../../chaos/injection.ts';
 import { LocalChaos } from '../../chaos/local.ts';
 import type { ChaosExperiment } from '../../chaos/model.ts';
@@ -602,7 +602,7 @@ export class LocalPlatform implements Platform {
   async backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]> {
     if (!this.rollouts.has(rollout)) throw new Error(`no rollout "${rollout}" on the ${this.kind} platform (rollouts: ${[...this.rollouts.keys()].join(', ') || 'none'})`);
     const backups = await backupDataDir(path.join(this.dataDir, rollout), destDir);
-    for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', `${path.basename(b.source)}: ${b.pages} pages, ${b.bytes} bytes in ${b.durationMs} ms, integrity ${b.integrity}`);
+    for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', describeBackup(b));
     return backups;
   }
 
