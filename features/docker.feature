@@ -9,6 +9,13 @@ Feature: The docker platform: the images that ship, as containers
   Background:
     Given the manifests "k8s/analysis" are applied
 
+  @prd=comprehensive-deployment-system/phase-1-development-environment-setup/verify-docker-installation-and-daemon-status-76ec
+  Scenario: Docker is installed and its daemon is running
+    Then these tools are installed:
+      | tool   | at least |
+      | docker | 20.10    |
+    And the Docker daemon is running, at version 20.10 or newer, and says its storage driver and cgroup version
+
   @prd=blue-green-system-tasks/task-2-1-docker-integration/create-container-lifecycle-management-create-start-eed8
   @prd=blue-green-system-tasks/task-2-2-container-state-management/create-container-naming-conventions-de1e
   @prd=blue-green-system-tasks/task-2-2-container-state-management/add-container-cleanup-and-garbage-collection-aa34

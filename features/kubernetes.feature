@@ -16,6 +16,15 @@ Feature: The services on a real Kubernetes cluster, run by the real Argo Rollout
     When the image of rollout "rollouts-demo" is set to "argoproj/rollouts-demo:yellow"
     Then rollout "rollouts-demo" is paused at a canary weight of 20% within 1 minute
 
+  @prd=comprehensive-deployment-system/phase-1-development-environment-setup/verify-kubectl-cli-installation-678b
+  @prd=comprehensive-deployment-system/phase-4-infrastructure-provisioning/configure-kubectl-context-for-kind-cluster-6f06
+  Scenario: kubectl is installed, and its current context reaches the cluster the run uses
+    # In CI that is the cluster ci/cluster builds in place of kind (no kind node image can be had here), and its kubectl.
+    Then these tools are installed:
+      | tool    | at least |
+      | kubectl | 1.28     |
+    And kubectl's current context reaches the cluster this run uses
+
   @prd=comprehensive-deployment-system/phase-4-infrastructure-provisioning/verify-namespace-creation-54ea
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/test-kubernetes-deployment-job-decf
   Scenario Outline: <service> is deployed on the cluster from its image, in a namespace of its own, and updated

@@ -37,9 +37,15 @@ Feature: The machine a verification runs on
       | docs/steps.md |
 
   Rule: The project's own setup (the blue-green system PRD's task 1.1, in TypeScript rather than Go)
+    What a Python virtual environment and `make install` give the PRD's
+    project, npm gives this one: every dependency installed by `npm ci` into
+    the project's own node_modules, exactly as package-lock.json pins it,
+    apart from whatever else the machine has.
 
     @prd=blue-green-system-tasks/task-1-1-project-setup/initialize-go-module-and-project-structure-9a9d
     @prd=blue-green-system-tasks/task-1-1-project-setup/set-up-dependency-management-go-mod-e17a
+    @prd=comprehensive-deployment-system/phase-1-development-environment-setup/create-python-virtual-environment-f461
+    @prd=comprehensive-deployment-system/phase-1-development-environment-setup/install-all-project-dependencies-via-make-install-REPLACE
     Scenario: One npm package with every dependency locked: what is installed is exactly what package-lock.json pins
       Then every dependency is locked with its checksum, and what is installed is what the lockfile says
 

@@ -2,7 +2,8 @@
 // image, the run leaves nothing behind, and a daemon that is not there is a
 // clear error at once.
 import { Then, When } from '@cucumber/cucumber';
-import { containersOfPods, leftBehind } from '../support/platform/docker/inspect.ts';
+import { containersOfPods, daemonStatus, leftBehind } from '../support/platform/docker/inspect.ts';
+import { compareVersions } from '../support/toolchain/tools.ts';
 import { createPlatform } from '../support/platform/platform.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
@@ -14,6 +15,16 @@ Then('every pod of rollout {string} is one running container of its image, on th
   const measured = rows.map((r) => ({ pod: r.pod, image: r.image, containers: r.containers.map((c) => `${c.names[0]} ${c.image} ${c.state} on ${c.networks.join(', ')}`) }));
   await this.evidence.verify(`pods of ${rollout} are containers`, pods.length > 0 && wrong.length === 0, { expected: 'one running container per pod, of its image, on a cutover-<run> network', measured }, () =>
     pods.length === 0 ? `rollout ${rollout} has no pods` : `not as expected: ${wrong.map((r) => `${r.pod}: ${r.containers.map((c) => `${c.names[0]} ${c.image} ${c.state} on ${c.networks.join(',')}`).join('; ') || 'no container'}`).join(' | ')}`,
+  );
+});
+
+/** The daemon at DOCKER_HOST (or the default socket) answers /_ping and /info, at least at the version given. */
+Then('the Docker daemon is running, at version {word} or newer, and says its storage driver and cgroup version', async function (this: CutoverWorld, atLeast: string) {
+  const status = await daemonStatus();
+  this.progress(`Docker ${status.serverVersion} (API ${status.apiVersion}), ${status.storageDriver} on cgroup v${status.cgroupVersion}, ${status.containersRunning} of ${status.containers} containers running, ${status.images} images`);
+  const ok = compareVersions(status.serverVersion, atLeast) >= 0 && status.storageDriver !== '' && status.cgroupVersion !== 'unknown';
+  await this.evidence.verify('Docker daemon running', ok, { expected: `daemon ${atLeast} or newer, with a storage driver and cgroup version`, measured: status }, () =>
+    `daemon ${status.serverVersion}, storage driver "${status.storageDriver}", cgroup version ${status.cgroupVersion}`,
   );
 });
 

@@ -2,6 +2,7 @@
 // Rollouts' CRDs are established, and each scenario's objects live in a
 // namespace made for it. These steps need the kubernetes profile.
 import { Then } from '@cucumber/cucumber';
+import { kubectlReach } from '../support/platform/kubernetes/kubectl.ts';
 import { asKubernetes, LABEL_RUN, type KubernetesPlatform } from '../support/platform/kubernetes/platform.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
@@ -15,6 +16,17 @@ Then("the cluster answers, with Argo Rollouts' CRDs established", async function
   const missing = info.crds.filter((c) => !c.established);
   await this.evidence.verify('cluster and Argo Rollouts CRDs', missing.length === 0, { expected: 'every Argo Rollouts CRD Established', measured: info }, () =>
     `not established on ${info.server}: ${missing.map((c) => c.name).join(', ')}`,
+  );
+});
+
+/** kubectl on PATH, through KUBECONFIG's current context, reaches the API server this run talks to, and it answers /readyz. */
+Then("kubectl's current context reaches the cluster this run uses", async function (this: CutoverWorld) {
+  const info = await kubernetes(this).clusterInfo();
+  const reach = kubectlReach();
+  this.progress(`kubectl ${reach.clientVersion}, context ${reach.context} -> ${reach.server} (${reach.serverVersion}), readyz ${reach.readyz}`);
+  const ok = reach.context !== '' && reach.server === info.server && reach.serverVersion === info.version && reach.readyz === 'ok';
+  await this.evidence.verify("kubectl's context reaches the cluster", ok, { expected: { server: info.server, version: info.version, readyz: 'ok' }, measured: reach }, () =>
+    `context "${reach.context}" leads to ${reach.server} (${reach.serverVersion}), readyz "${reach.readyz}"; the run uses ${info.server} (${info.version})`,
   );
 });
 

@@ -6,6 +6,7 @@
 # and service images into containerd; waits for each part with a bound.
 #
 #   bash ci/cluster/up.sh          then KUBECONFIG=$(bash ci/cluster/up.sh --kubeconfig)
+#                                  and PATH=$(bash ci/cluster/up.sh --bin):$PATH for its kubectl
 #   bash ci/cluster/down.sh        stops it all and removes what it made
 #
 # Every process's PID is kept in $CLUSTER_RUN/*.pid and its log in
@@ -16,6 +17,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 
 if [ "${1:-}" = "--kubeconfig" ]; then echo "$CLUSTER_STATE/admin.kubeconfig"; exit 0; fi
+# The folder of the built binaries, kubectl among them, to put on PATH.
+if [ "${1:-}" = "--bin" ]; then cluster_bin_dir; exit 0; fi
 
 bin="$(cluster_bin_dir)"
 [ -x "$bin/kube-apiserver" ] || { echo "no cluster binaries in $bin: run bash ci/cluster/build.sh first"; exit 1; }

@@ -62,6 +62,16 @@ export interface ContainerSummary {
 const unreachable = (socket: string, err: Error) =>
   new DockerEngineError(`the Docker daemon does not answer on ${socket} (${(err as { code?: string }).code ?? err.message}): start dockerd, or set DOCKER_HOST=unix:///path/to/docker.sock`, 0);
 
+export interface DaemonInfo {
+  serverVersion: string;
+  storageDriver: string;
+  cgroupVersion: string;
+  containers: number;
+  containersRunning: number;
+  images: number;
+  operatingSystem: string;
+}
+
 export class DockerEngine {
   private readonly agent: Agent;
 
@@ -107,6 +117,12 @@ export class DockerEngine {
   /** The daemon's version; fails with how to start it when it is not running. */
   async version(): Promise<{ Version: string; ApiVersion: string }> {
     return this.call('GET', '/version', undefined, { timeoutMs: 5_000 });
+  }
+
+  /** What the daemon says of itself (GET /info): its version, storage driver, cgroup version and container counts. */
+  async info(): Promise<DaemonInfo> {
+    const i = await this.call<{ ServerVersion: string; Driver: string; CgroupVersion?: string; Containers: number; ContainersRunning: number; Images: number; OperatingSystem: string }>('GET', '/info', undefined, { timeoutMs: 5_000 });
+    return { serverVersion: i.ServerVersion, storageDriver: i.Driver, cgroupVersion: i.CgroupVersion ?? 'unknown', containers: i.Containers, containersRunning: i.ContainersRunning, images: i.Images, operatingSystem: i.OperatingSystem };
   }
 
   /** The daemon's liveness check (GET /_ping), bounded by its own short timeout. */

@@ -1,7 +1,7 @@
 // The docker platform as Docker itself sees it: the containers behind pods,
 // and what a run has left behind. For checks and diagnostics, not for driving.
 import type { ChaosPod } from '../../chaos/injection.ts';
-import { DockerEngine, type ContainerSummary } from './engine.ts';
+import { DockerEngine, type ContainerSummary, type DaemonInfo } from './engine.ts';
 import { LABEL_OWNER_PID, LABEL_POD } from './runtime.ts';
 
 export interface PodContainers {
@@ -27,6 +27,17 @@ export async function leftBehind(engine = new DockerEngine()): Promise<{ contain
       containers: (await engine.containers(label)).map((c) => `${c.names[0] ?? c.id.slice(0, 12)} (${c.state})`),
       networks: (await engine.networks(label)).map((n) => n.name),
     };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The daemon's status: it answers /_ping and /info, with the API version the client speaks. */
+export async function daemonStatus(engine = new DockerEngine()): Promise<DaemonInfo & { apiVersion: string }> {
+  try {
+    await engine.ping();
+    const [version, info] = await Promise.all([engine.version(), engine.info()]);
+    return { ...info, apiVersion: version.ApiVersion };
   } finally {
     await engine.close();
   }
