@@ -33,6 +33,8 @@ Feature: Helm blue-green of the Monitoring Web Service: two releases, cut over a
   @prd=helm-blue-green-production/phase-5-post-deployment-monitoring-5-minutes/user-workflows-functioning-as-expected-08d2
   @prd=helm-blue-green-production/phase-5-post-deployment-monitoring-5-minutes/chart-generation-working-within-performance-targets-9b0a
   @prd=canary-readme-tasks/tasks/kubernetes-rbac-policies-6187
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/verify-rbac-policies-are-properly-set-fce4
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/set-up-pod-disruption-budgets-69aa
   @prd=canary-readme-tasks/tasks/secrets-management-with-kubernetes-secrets-45e4
   @prd=deployment-engineering-guide/pre-deployment-checklist/database-migrations-tested-cf1b
   @prd=deployment-engineering-guide/post-deployment/run-smoke-tests-a94a
@@ -66,6 +68,7 @@ Feature: Helm blue-green of the Monitoring Web Service: two releases, cut over a
     And "monitoring-web-service-blue" draws a chart of "deploy.writes" over "1h" within 30 seconds
     And the pods of release "monitoring-web-service-blue" run as non-root, with a read-only root filesystem and no privilege escalation
     And the service account of release "monitoring-web-service-blue" may not "get, list" "pods, secrets, configmaps"
+    And evicting the pods of release "monitoring-web-service-blue" is refused by its disruption budget after 1 eviction, and it has all its pods ready again within 1 minute
     # Phase 4: the cut-over
     When the Ingress is cut over to release "monitoring-web-service-blue"
     Then all traffic is served by "cutover/metrics:v2" within 5 seconds of the cut-over

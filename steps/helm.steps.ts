@@ -105,6 +105,20 @@ Then('every pod of release {string} is running and ready, {int} of them', async 
   );
 });
 
+/** Voluntary evictions (as a node drain makes them) go on until the release's PodDisruptionBudget refuses one; the release is whole again within the bound. */
+Then('evicting the pods of release {string} is refused by its disruption budget after {int} eviction(s), and it has all its pods ready again within {duration}', async function (this: CutoverWorld, release: string, allowed: number, ms: number) {
+  const e = await helm(this).bg.evictUntilRefused(release, ms);
+  this.progress(`evicted ${e.evicted.join(', ') || 'none'}; ${e.refused ? `${e.refused.pod} refused: ${e.refused.message}` : 'none refused'}; ${e.after} of ${e.before} ready after ${e.backAfterMs} ms`);
+  const ok = e.evicted.length === allowed && e.refused !== undefined && /disruption budget/i.test(e.refused.message) && e.after === e.before;
+  await this.evidence.verify(`disruption budget of ${release}`, ok, { expected: `${allowed} eviction(s) allowed, the next refused for the disruption budget, ${e.before} pods ready again within ${ms} ms`, measured: e }, () =>
+    e.refused === undefined
+      ? `every one of ${e.evicted.length} pods was evicted: no disruption budget held`
+      : e.evicted.length !== allowed
+        ? `${e.evicted.length} eviction(s) allowed before the refusal, expected ${allowed}`
+        : `${e.after} of ${e.before} pods ready after ${e.backAfterMs} ms`,
+  );
+});
+
 Then('the migration job of release {string} succeeded', async function (this: CutoverWorld, release: string) {
   const m = await helm(this).bg.migration(release);
   await this.evidence.text(`migration job ${m.job} log`, m.log);

@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { ChaosPod } from '../chaos/injection.ts';
 import type { KubernetesPlatform } from '../platform/kubernetes/platform.ts';
+import { apiMessage, apiStatus } from '../platform/kubernetes/cluster.ts';
 import { summariseSamples, type TrafficSample, type WindowStats } from '../traffic/recording.ts';
 import { HelmCli } from './cli.ts';
 
@@ -99,6 +100,16 @@ export interface BlueGreenOptions {
   ingress: string;
   /** Bound of one helm upgrade --install --wait. */
   installTimeoutMs: number;
+}
+
+/** What voluntary evictions met: the pods evicted before the disruption budget refused one, and how long the release took to be whole again. */
+export interface Evictions {
+  before: number;
+  evicted: string[];
+  refused?: { pod: string; status: number; message: string };
+  refusedAfterMs: number;
+  after?: number;
+  backAfterMs: number;
 }
 
 export class HelmBlueGreen {
@@ -260,6 +271,33 @@ export class HelmBlueGreen {
 
   pods(release: string): ChaosPod[] {
     return this.platform.pods().filter((p) => p.labels[INSTANCE_LABEL] === release && p.rollout === release);
+  }
+
+  /**
+   * Voluntary evictions of the release's ready pods, one after another
+   * without waiting for replacements (as `kubectl drain` tries them), until
+   * the API server refuses one for the release's PodDisruptionBudget; then
+   * waits, bounded, until the release has as many ready pods as before.
+   */
+  async evictUntilRefused(release: string, timeoutMs: number): Promise<Evictions> {
+    const before = this.pods(release).filter((p) => p.ready);
+    const out: Evictions = { before: before.length, evicted: [], refusedAfterMs: 0, backAfterMs: 0 };
+    const started = Date.now();
+    for (const pod of before) {
+      try {
+        await this.platform.cluster.core.createNamespacedPodEviction({ name: pod.name, namespace: this.platform.namespace, body: { metadata: { name: pod.name, namespace: this.platform.namespace } } });
+        out.evicted.push(pod.name);
+      } catch (err) {
+        if (apiStatus(err) !== 429) throw new Error(`evicting pod ${pod.name}: ${apiMessage(err)}`, { cause: err });
+        out.refused = { pod: pod.name, status: 429, message: apiMessage(err) };
+        break;
+      }
+    }
+    out.refusedAfterMs = Date.now() - started;
+    while (this.pods(release).filter((p) => p.ready).length < before.length && Date.now() - started < timeoutMs) await this.platform.nextChange(1000);
+    out.backAfterMs = Date.now() - started;
+    out.after = this.pods(release).filter((p) => p.ready).length;
+    return out;
   }
 
   /** The release's migration job (the pre-install hook): whether it succeeded, and what it printed. */
