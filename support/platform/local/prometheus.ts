@@ -3,12 +3,11 @@
 // scraping the routers' metrics and every replica's /metrics. Replica targets
 // come from a file_sd file rewritten whenever replicas come and go, labelled
 // like pods (their template labels, rollouts_pod_template_hash and role).
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../../services/common/ports.ts';
-import { killOnExit } from './supervisor.ts';
+import { Daemon } from '../../process/daemon.ts';
 
 export const PROMETHEUS_INSTALL_HINT = 'install it with `apt-get install prometheus` (Debian/Ubuntu), or set CUTOVER_PROMETHEUS_BIN to a prometheus binary';
 
@@ -41,11 +40,12 @@ export function prometheusBinary(explicit?: string): string {
 const seconds = (ms: number) => `${Math.max(0.1, ms / 1000)}s`;
 
 export class LocalPrometheus {
-  private child: ChildProcess | undefined;
+  private daemon: Daemon | undefined;
   private readonly dir: string;
   private readonly targetsFile: string;
-  readonly logs: string[] = [];
   url = '';
+  /** Alertmanagers (their URLs) the firing alerts are sent to. */
+  private alertmanagers: string[] = [];
 
   private constructor(private readonly options: LocalPrometheusOptions) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-prometheus-'));
@@ -74,6 +74,7 @@ export class LocalPrometheus {
       `  scrape_interval: ${interval}`,
       `  evaluation_interval: ${interval}`,
       ...(this.ruleFiles.length > 0 ? ['rule_files:', ...this.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
+      ...(this.alertmanagers.length > 0 ? ['alerting:', '  alertmanagers:', '    - static_configs:', `        - targets: ${JSON.stringify(this.alertmanagers.map((u) => new URL(u).host))}`] : []),
       'scrape_configs:',
       '  - job_name: cutover-router',
       '    static_configs:',
@@ -105,9 +106,10 @@ export class LocalPrometheus {
     this.setTargets([]);
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
-    const child = spawn(
+    this.daemon = await Daemon.start({
+      name: 'Prometheus',
       binary,
-      [
+      args: [
         `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
@@ -116,28 +118,19 @@ export class LocalPrometheus {
         // POST /-/reload answers with the error when new rule files are bad.
         '--web.enable-lifecycle',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    this.child = child;
-    killOnExit(child);
-    const keep = (c: Buffer) => {
-      this.logs.push(...c.toString().split('\n').filter(Boolean));
-      if (this.logs.length > 500) this.logs.splice(0, this.logs.length - 500);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Prometheus exited at start (${child.exitCode ?? child.signalCode}): ${this.logs.slice(-5).join('\n')}`);
-      try {
-        const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(500) });
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Prometheus was not ready within ${this.options.startTimeoutMs ?? 30_000} ms at ${this.url}: ${this.logs.slice(-5).join('\n')}`);
+      readyUrl: `${this.url}/-/ready`,
+      startTimeoutMs: this.options.startTimeoutMs ?? 30_000,
+    });
+  }
+
+  /** Prometheus' last lines of output. */
+  get logs(): string[] {
+    return this.daemon?.logs ?? [];
+  }
+
+  /** Sends firing and resolved alerts to these Alertmanagers (their URLs) from the next reload on; none stops sending. */
+  setAlertmanagers(urls: string[]): void {
+    this.alertmanagers = [...urls];
   }
 
   /** Replaces the replica targets (written atomically: Prometheus may read at any time). */
@@ -172,24 +165,7 @@ export class LocalPrometheus {
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      try {
-        process.kill(-(child.pid as number), 'SIGTERM');
-      } catch {
-        child.kill('SIGTERM');
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-(child.pid as number), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await this.daemon?.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
