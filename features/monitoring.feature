@@ -116,9 +116,12 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
   @prd=deployment-engineering-guide/during-deployment/watch-latency-metrics-1ff6
   @prd=canary-readme-tasks/tasks/review-prometheus-alerts-71e9
   @prd=blue-green-system-tasks/task-8-2-observability-monitoring/add-alerting-capabilities-1db3
-  Scenario Outline: <alert> fires when a release breaches the <limit>, and resolves after the rollback
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/set-up-alerting-escalation-policy-65f9
+  @prd=comprehensive-deployment-system/phase-10-argocd-integration/set-up-slack-email-webhook-alerts-92b9
+  Scenario Outline: <alert> fires when a release breaches the <limit>, reaches <told> through Alertmanager, and resolves after the rollback
     Given the manifests "k8s/analysis" are applied
     And the rollout "tinyurl" from "k8s/blue-green/tinyurl-auto.yaml" is healthy at "cutover/tinyurl:v1"
+    And Alertmanager routes the alerts by "k8s/monitoring/alertmanager/alertmanager.yml", to receivers this scenario records
     And Prometheus monitors the platform with the rules in "k8s/monitoring/rules"
     And 50 requests per second are sent to "tinyurl" for the whole scenario
     And no alert is pending or firing
@@ -126,14 +129,17 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
     Then rollout "tinyurl" is "Healthy" within 1 minute
     And the alert "<alert>" fires for "tinyurl" within 90 seconds
     And Prometheus' alerts page in a browser shows "<alert>" firing
+    # The escalation policy: critical pages the on-call engineer and tells the chat; a warning, the chat only.
+    And the receivers told that "<alert>" fires are "<told>" within 1 minute
     When rollout "tinyurl" is undone
     Then rollout "tinyurl" is "Healthy" within 1 minute
     And the alert "<alert>" is resolved within 3 minutes
+    And "team-chat" is told that "<alert>" resolved within 1 minute
 
     Examples:
-      | alert         | limit                          | image                     |
-      | HighErrorRate | 5% error-rate limit            | cutover/tinyurl:v2-faulty |
-      | HighLatency   | 50 ms p95 target of TinyURL    | cutover/tinyurl:v2-slow   |
+      | alert         | limit                       | image                     | told                    |
+      | HighErrorRate | 5% error-rate limit         | cutover/tinyurl:v2-faulty | oncall-pager, team-chat |
+      | HighLatency   | 50 ms p95 target of TinyURL | cutover/tinyurl:v2-slow   | team-chat               |
 
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-log-aggregation-0e5d
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/test-distributed-tracing-edfb

@@ -4,10 +4,13 @@ import fs from 'node:fs';
 import { Given, Then, type DataTable } from '@cucumber/cucumber';
 import { launchChromium } from '../support/browser/chromium.ts';
 import { viewPrometheusAlerts } from '../support/browser/prometheus-ui.ts';
-import { waitForAlertFiring, waitForAlertResolved, waitForDashboardData, waitForQueryData, waitForRulesEvaluated, waitForTargets } from '../support/monitoring/checks.ts';
+import { pollUntil, waitForAlertFiring, waitForAlertResolved, waitForDashboardData, waitForQueryData, waitForRulesEvaluated, waitForTargets } from '../support/monitoring/checks.ts';
 import { dashboardThresholdChecks, loadDashboards, undocumented } from '../support/monitoring/dashboards.ts';
+import { AlertReceivers } from '../support/fixtures/alert-receivers.ts';
+import { configForScenario, loadAlertmanagerConfig, LocalAlertmanager } from '../support/monitoring/alertmanager.ts';
 import { PrometheusApi } from '../support/monitoring/prometheus-api.ts';
 import { loadRuleFiles } from '../support/monitoring/rules.ts';
+import { commaList } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 function monitoring(world: CutoverWorld) {
@@ -18,8 +21,62 @@ function monitoring(world: CutoverWorld) {
 /** Starts (or reuses) the platform's Prometheus with these rule files loaded; a malformed file fails with file, line and field. */
 Given('Prometheus monitors the platform with the rules in {string}', async function (this: CutoverWorld, location: string) {
   const ruleFiles = loadRuleFiles(this.session.resolve(location));
-  const url = await this.session.platform.monitor(ruleFiles);
+  const url = await this.session.platform.monitor(ruleFiles, { alertmanagers: this.alerting ? [this.alerting.alertmanager.url] : [] });
   this.monitoring = { api: new PrometheusApi(url), ruleFiles };
+});
+
+/**
+ * A real Alertmanager with the project's policy, every receiver's endpoint
+ * (Slack, the incident webhook) pointed at a recorder of this scenario and
+ * its group timings scaled by the time scale; Prometheus sends it its alerts.
+ */
+Given('Alertmanager routes the alerts by {string}, to receivers this scenario records', async function (this: CutoverWorld, file: string) {
+  const loaded = loadAlertmanagerConfig(this.session.resolve(file));
+  const receivers = await AlertReceivers.start();
+  this.session.onCleanup('alert receivers', () => receivers.close());
+  const alertmanager = await LocalAlertmanager.start(configForScenario(loaded, receivers.url, this.settings.timeScale));
+  this.session.onCleanup('Alertmanager', () => alertmanager.stop());
+  this.alerting = { alertmanager, receivers };
+  this.progress(`Alertmanager at ${alertmanager.url} with ${file} (receivers ${loaded.config.receivers.map((r) => r.name).join(', ')} recorded at ${receivers.url})`);
+  if (this.monitoring) await this.session.platform.monitor(this.monitoring.ruleFiles, { alertmanagers: [alertmanager.url] });
+});
+
+function alerting(world: CutoverWorld) {
+  if (world.alerting === undefined) throw new Error('no Alertmanager yet: start with the step "Alertmanager routes the alerts by …, to receivers this scenario records"');
+  return world.alerting;
+}
+
+/** Waits until exactly these receivers have been told the alert fires (Alertmanager's routing, grouping and inhibition all in the way); the notifications go into the report. */
+Then('the receivers told that {string} fires are {string} within {duration}', async function (this: CutoverWorld, alert: string, list: string, ms: number) {
+  const { receivers } = alerting(this);
+  const expected = commaList(list).sort();
+  const outcome = await pollUntil(
+    async () => {
+      const told = receivers.receiversTold(alert, 'firing');
+      return { done: expected.every((r) => told.includes(r)), value: told, seen: `told: ${told.join(', ') || 'nobody'}` };
+    },
+    ms,
+    `${expected.join(', ')} told that ${alert} fires`,
+    100,
+  );
+  const told = receivers.receiversTold(alert, 'firing');
+  await this.evidence.verify(`${alert} notified to ${expected.join(', ')}`, told.join(',') === expected.join(','), { expected, measured: { told, afterMs: outcome.afterMs }, details: receivers.received }, () =>
+    `told: ${told.join(', ')}; expected exactly ${expected.join(', ')}`,
+  );
+});
+
+Then('{string} is told that {string} resolved within {duration}', async function (this: CutoverWorld, receiver: string, alert: string, ms: number) {
+  const { receivers } = alerting(this);
+  const outcome = await pollUntil(
+    async () => {
+      const told = receivers.told(receiver, alert, 'resolved');
+      return { done: told.length > 0, value: told, seen: `${receivers.received.filter((n) => n.receiver === receiver).length} notification(s) to ${receiver}, none telling ${alert} resolved` };
+    },
+    ms,
+    `${receiver} told that ${alert} resolved`,
+    100,
+  );
+  await this.evidence.verify(`${receiver} told ${alert} resolved`, true, { expected: `within ${ms} ms`, measured: `after ${outcome.afterMs} ms`, details: outcome.value }, () => '');
 });
 
 /** Every replica of every rollout (as many as its replica sets hold now) and the routers' endpoint are scraped, and no target is down. */

@@ -42,6 +42,11 @@ export interface PlatformDiagnostics {
   logs: Record<string, string[]>;
 }
 
+export interface MonitorOptions {
+  /** Alertmanager URLs Prometheus sends its alerts to. */
+  alertmanagers?: string[];
+}
+
 export interface Platform {
   readonly kind: PlatformKind;
   readonly timeScale: number;
@@ -64,8 +69,8 @@ export interface Platform {
   backupData(rollout: string, destDir: string): Promise<DatabaseBackup[]>;
   /** Every line the pods wrote, labelled with pod, rollout and image, structured lines parsed (level, message, trace id). */
   logs(query?: LogQuery): LogEntry[];
-  /** Has Prometheus scrape the services, routers and rollout metrics with these rules loaded; returns its URL as the test reaches it. */
-  monitor(ruleFiles: LoadedRuleFile[]): Promise<string>;
+  /** Has Prometheus scrape the services, routers and rollout metrics with these rules loaded, its alerts sent to the Alertmanagers given; returns its URL as the test reaches it. */
+  monitor(ruleFiles: LoadedRuleFile[], options?: MonitorOptions): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -14,6 +14,8 @@ import type { DocsEditor, TypingLoop } from '../browser/docs-editor.ts';
 import type { FormOutcome } from '../browser/web-form.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
 import type { PrdDocument } from '../prd/parse.ts';
+import type { LocalAlertmanager } from '../monitoring/alertmanager.ts';
+import type { AlertReceivers } from '../fixtures/alert-receivers.ts';
 import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
 import type { LiveSubscriber } from '../traffic/live-subscriber.ts';
 import type { FeedArticle, RssFeedServer } from '../fixtures/rss-feed.ts';
@@ -74,6 +76,8 @@ export class CutoverWorld extends World<WorldParameters> {
   prds: PrdDocument[] | undefined;
   /** The Prometheus watching the platform, and the rule files loaded into it. */
   monitoring: { api: PrometheusApi; ruleFiles: LoadedRuleFile[] } | undefined;
+  /** The Alertmanager the scenario's Prometheus sends alerts to, and the receivers it notifies. */
+  alerting: { alertmanager: LocalAlertmanager; receivers: AlertReceivers } | undefined;
   /** An Allure HTML report a scenario built, to be looked at. */
   reportDir: string | undefined;
   /** The scenario's tags at every level (set before its first step). */

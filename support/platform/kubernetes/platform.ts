@@ -37,7 +37,7 @@ import type { RolloutEvent, RolloutStatus } from '../../rollout/controller.ts';
 import { serveMetrics } from '../../traffic/router.ts';
 import { processAlive } from '../local/leftovers.ts';
 import { LocalPrometheus, type LocalPrometheusOptions, type ScrapeTarget } from '../local/prometheus.ts';
-import type { Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
+import type { MonitorOptions, Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
 import { apiStatus, ARGO, KubeCluster } from './cluster.ts';
 import { KubernetesChaos } from '../../chaos/kubernetes.ts';
 import { ingressBackend, ingressRoutes, ServiceIngress, tagOf } from './ingress.ts';
@@ -855,10 +855,11 @@ export class KubernetesPlatform implements Platform {
   }
 
   /** The platform's Prometheus (see ensurePrometheus) with these rules loaded, on a cluster on this machine. */
-  async monitor(ruleFiles: LoadedRuleFile[]): Promise<string> {
+  async monitor(ruleFiles: LoadedRuleFile[], options: MonitorOptions = {}): Promise<string> {
     if (!this.onHost) throw new Error('Prometheus on the kubernetes platform runs only beside a cluster on this machine (CUTOVER_CLUSTER_ON_HOST=1); on another cluster, point the analysis templates at its own Prometheus');
     await this.start();
     const p = await this.ensurePrometheus();
+    p.setAlertmanagers(options.alertmanagers ?? []);
     await p.setRules(ruleFiles.map((f) => ({ name: f.file, text: scaleRuleFile(f, this.timeScale) })));
     const groups = ruleFiles.reduce((n, f) => n + f.rules.groups.length, 0);
     this.record('prometheus', 'RulesLoaded', `${groups} rule group(s) from ${ruleFiles.map((f) => f.file).join(', ') || 'no files'}`);

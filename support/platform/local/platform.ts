@@ -25,7 +25,7 @@ import type { Rollout } from '../../rollout/model.ts';
 import type { Revision } from '../../rollout/revision.ts';
 import { serviceRoutes, type TrafficPlan } from '../../rollout/routing.ts';
 import { serveMetrics, ServiceRouter, type RouterStats } from '../../traffic/router.ts';
-import type { Platform, PlatformDiagnostics, PlatformKind } from '../platform.ts';
+import type { MonitorOptions, Platform, PlatformDiagnostics, PlatformKind } from '../platform.ts';
 import { ServiceAddresses } from './addresses.ts';
 import { ImageCatalog, parseImageRef, type Runnable } from './catalog.ts';
 import { sweepLeftovers } from './leftovers.ts';
@@ -519,8 +519,9 @@ export class LocalPlatform implements Platform {
    * alerting rules loaded, their `for:` durations scaled like every other
    * wait of this platform. Returns Prometheus' address.
    */
-  async monitor(ruleFiles: LoadedRuleFile[]): Promise<string> {
+  async monitor(ruleFiles: LoadedRuleFile[], options: MonitorOptions = {}): Promise<string> {
     const p = await this.ensurePrometheus();
+    p.setAlertmanagers(options.alertmanagers ?? []);
     await p.setRules(ruleFiles.map((f) => ({ name: f.file, text: scaleRuleFile(f, this.timeScale) })));
     const groups = ruleFiles.reduce((n, f) => n + f.rules.groups.length, 0);
     this.record('prometheus', 'RulesLoaded', `${groups} rule group(s) from ${ruleFiles.map((f) => f.file).join(', ')}${this.timeScale === 1 ? '' : ` (for: durations scaled by ${this.timeScale})`}`);
