@@ -123,6 +123,11 @@ Feature: The control plane of cutover up: a state machine whose state survives r
     Scenario: Every route is served and documented, only with the run's token; bad input is a 400 naming the field, a refused transition a 409 saying why
       Then the tests in "support/cli/test" named like "^(nothing is served without the token|every answer is JSON|every route is served|bad input is a 400|the client sends the token|docs/control-api.md documents)" pass, at least 6 of them
 
+    @prd=blue-green-system-tasks/task-8-3-security-hardening/add-rate-limiting-for-api-endpoints-2f55
+    @prd=blue-green-system-tasks/task-8-3-security-hardening/implement-proper-error-message-sanitization-c189
+    Scenario: The control API limits its callers (429 with Retry-After, wrong tokens counted) and tells an unexpected failure only by an id, its details in the log
+      Then the tests in "support/cli/test" named like "^(past its limits a caller gets 429|an unexpected failure is a 500)" pass, at least 2 of them
+
   Rule: Notifications (PRD task 5.2)
 
     @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/add-deployment-notification-system-7510

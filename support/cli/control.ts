@@ -5,7 +5,7 @@
 // owner only), so commands run beside it find it and nobody else on the
 // machine can drive it. Every route is in CONTROL_ROUTES (docs/control-api.md
 // is checked against it).
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -121,6 +121,38 @@ function booleanField(body: Record<string, unknown>, field: string): boolean {
   return v;
 }
 
+/**
+ * A token bucket: `perMinute` requests a minute on average, up to a minute's
+ * worth at once, refilled continuously. take() says whether one may go now,
+ * and if not, in how many whole seconds one may.
+ */
+export class RateLimit {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = perMinute;
+    this.last = now();
+  }
+
+  take(): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    const t = this.now();
+    this.tokens = Math.min(this.perMinute, this.tokens + ((t - this.last) * this.perMinute) / 60_000);
+    this.last = t;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((1 - this.tokens) * 60_000) / this.perMinute / 1000)) };
+  }
+}
+
+/** The control API's limits: every request (so a wrong token costs budget too), and the changing ones (POST) on their own. */
+export const CONTROL_RATE_LIMITS = { requestsPerMinute: 600, changesPerMinute: 60 };
+
 function authorized(req: http.IncomingMessage, token: string | undefined): boolean {
   if (token === undefined) return true;
   const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
@@ -129,17 +161,36 @@ function authorized(req: http.IncomingMessage, token: string | undefined): boole
 }
 
 /** Serves the control API; resolves with its URL. With a token, every request must carry it (`Authorization: Bearer <token>`). */
-export async function startControlServer(platform: LocalPlatform, options: { port?: number; token?: string; apply?: (files: string[]) => Promise<void> } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startControlServer(
+  platform: LocalPlatform,
+  options: {
+    port?: number;
+    token?: string;
+    apply?: (files: string[]) => Promise<void>;
+    limits?: { requestsPerMinute: number; changesPerMinute: number };
+    /** Where an unexpected failure is told in full (the client gets only its id); default stderr. */
+    log?: (line: string) => void;
+  } = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const limits = options.limits ?? CONTROL_RATE_LIMITS;
+  // The API listens on loopback only: every caller is this machine, so one budget for all.
+  const requests = new RateLimit(limits.requestsPerMinute);
+  const changes = new RateLimit(limits.changesPerMinute);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const parts = url.pathname.split('/').filter(Boolean);
-      const send = (status: number, body: unknown) => {
+      const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         // A body left unread (over the limit) would be taken for the next request on this connection.
-        res.writeHead(status, status === 413 ? { ...SECURITY_HEADERS, connection: 'close' } : SECURITY_HEADERS);
+        res.writeHead(status, { ...SECURITY_HEADERS, ...headers, ...(status === 413 || status === 429 ? { connection: 'close' } : {}) });
         res.end(JSON.stringify(body));
       };
       try {
+        const limited = [requests, ...(req.method === 'GET' ? [] : [changes])].map((l) => ({ l, r: l.take() })).find((x) => !x.r.ok);
+        if (limited !== undefined && !limited.r.ok) {
+          return send(429, { error: `too many requests: the control API takes ${limited.l.perMinute} ${limited.l === changes ? 'changes' : 'requests'} a minute; try again in ${limited.r.retryAfterSeconds} s` }, { 'retry-after': String(limited.r.retryAfterSeconds) });
+        }
         if (!authorized(req, options.token)) throw new ApiError(401, 'the control API takes "Authorization: Bearer <token>", the token of .cutover/control.json beside the running `cutover up`');
         if (req.method === 'GET' && url.pathname === '/api/status') return send(200, platformView(platform));
         if (req.method === 'GET' && url.pathname === '/api/pods') return send(200, platform.podHealth());
@@ -187,7 +238,11 @@ export async function startControlServer(platform: LocalPlatform, options: { por
         }
         throw new ApiError(404, `no such endpoint: ${req.method} ${url.pathname}`);
       } catch (err) {
-        send(err instanceof ApiError ? err.status : 500, { error: (err as Error).message });
+        if (err instanceof ApiError) return send(err.status, { error: err.message });
+        // Not the caller's doing: the details (paths, internals) go to the log, the caller gets an id to find them by.
+        const id = randomBytes(6).toString('hex');
+        log(`control API: ${req.method} ${url.pathname} failed (error id ${id}): ${(err as Error).stack ?? String(err)}`);
+        send(500, { error: `internal error (id ${id}: the details are in the log of cutover up)` });
       }
     })();
   });

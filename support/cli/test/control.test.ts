@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../../services/common/testing.ts';
 import { LocalPlatform } from '../../platform/local/platform.ts';
 import { demoCanary } from '../../platform/local/test/demo-manifests.ts';
-import { CONTROL_ROUTES, callControl, startControlServer } from '../control.ts';
+import { CONTROL_ROUTES, RateLimit, callControl, startControlServer } from '../control.ts';
 
 const DOC = fileURLToPath(new URL('../../../docs/control-api.md', import.meta.url));
 const dir = tempDataDir('control-api');
@@ -126,4 +126,53 @@ test('the client sends the token and turns errors into messages', async () => {
 test('docs/control-api.md documents every route', () => {
   const doc = fs.readFileSync(DOC, 'utf8');
   for (const r of CONTROL_ROUTES) assert.ok(doc.includes(`\`${r.method} ${r.path}\``), `docs/control-api.md does not document ${r.method} ${r.path}`);
+});
+
+test('past its limits a caller gets 429 with Retry-After, a wrong token costs budget too, and the budget comes back', async () => {
+  const limited = await startControlServer(platform, { token: TOKEN, limits: { requestsPerMinute: 5, changesPerMinute: 2 } });
+  try {
+    const at = (method: string, route: string, token: string | null = TOKEN) =>
+      fetch(`${limited.url}${route}`, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    assert.equal((await at('POST', '/api/rollouts/demo/pause')).status, 200);
+    assert.equal((await at('POST', '/api/rollouts/nowhere/pause')).status, 404);
+    const third = await at('POST', '/api/rollouts/demo/pause');
+    assert.equal(third.status, 429, 'the third change within the minute');
+    assert.match(((await third.json()) as { error: string }).error, /takes 2 changes a minute; try again in \d+ s/);
+    assert.ok(Number(third.headers.get('retry-after')) >= 1);
+    assert.equal((await at('GET', '/api/status', 'wrong')).status, 401);
+    assert.equal((await at('GET', '/api/status')).status, 200, 'reads have their own, larger budget');
+    const over = await at('GET', '/api/status');
+    assert.equal(over.status, 429, 'the sixth request: the wrong token counted');
+    assert.equal(over.headers.get('x-content-type-options'), 'nosniff');
+  } finally {
+    await limited.close();
+  }
+  const bucket = { t: 0 };
+  const limit = new RateLimit(60, () => bucket.t);
+  for (let i = 0; i < 60; i++) assert.equal(limit.take().ok, true);
+  assert.deepEqual(limit.take(), { ok: false, retryAfterSeconds: 1 });
+  bucket.t += 1000;
+  assert.equal(limit.take().ok, true, 'one a second comes back');
+  assert.equal(limit.take().ok, false);
+});
+
+test('an unexpected failure is a 500 saying only "internal error" and an id; the details are in the log under that id', async () => {
+  const lines: string[] = [];
+  const failing = Object.create(platform) as LocalPlatform;
+  failing.podHealth = () => {
+    throw new Error('SQLITE_CORRUPT: database disk image is malformed at /var/lib/cutover/secret-state.db');
+  };
+  const s = await startControlServer(failing, { token: TOKEN, log: (l) => lines.push(l) });
+  try {
+    const res = await fetch(`${s.url}/api/pods`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(res.status, 500);
+    const text = await res.text();
+    assert.doesNotMatch(text, /SQLITE|secret-state|\/var\/lib|at .*\.ts/);
+    const id = /internal error \(id ([0-9a-f]{12})/.exec(text)?.[1];
+    assert.ok(id, text);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0] ?? '', new RegExp(`GET /api/pods failed \\(error id ${id}\\): Error: SQLITE_CORRUPT`));
+  } finally {
+    await s.close();
+  }
 });
