@@ -294,9 +294,11 @@ export class HelmBlueGreen {
       }
     }
     out.refusedAfterMs = Date.now() - started;
-    while (this.pods(release).filter((p) => p.ready).length < before.length && Date.now() - started < timeoutMs) await this.platform.nextChange(1000);
+    // An evicted pod may still read ready while it terminates: only the others count.
+    const ready = () => this.pods(release).filter((p) => p.ready && !out.evicted.includes(p.name)).length;
+    while (ready() < before.length && Date.now() - started < timeoutMs) await this.platform.nextChange(1000);
     out.backAfterMs = Date.now() - started;
-    out.after = this.pods(release).filter((p) => p.ready).length;
+    out.after = ready();
     return out;
   }
 
