@@ -141,6 +141,19 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
       | HighErrorRate | 5% error-rate limit         | cutover/tinyurl:v2-faulty | oncall-pager, team-chat |
       | HighLatency   | 50 ms p95 target of TinyURL | cutover/tinyurl:v2-slow   | team-chat               |
 
+  @prd=deployment-engineering-guide/post-deployment/monitor-for-30-minutes-13f1
+  Scenario: A release is watched for 30 minutes after its deployment: Healthy, no pod restarting, no alert firing, its traffic within the SLO
+    # At the fast profile's time scale the watch lasts 3 minutes; the nightly run watches the whole 30.
+    Given the manifests "k8s/analysis" are applied
+    And the rollout "tinyurl" from "k8s/blue-green/tinyurl-auto.yaml" is healthy at "cutover/tinyurl:v1"
+    And Prometheus monitors the platform with the rules in "k8s/monitoring/rules"
+    And 50 requests per second are sent to "tinyurl" for the whole scenario
+    When the image of rollout "tinyurl" is set to "cutover/tinyurl:v2"
+    Then rollout "tinyurl" is "Healthy" within 1 minute
+    And for 30 minutes after the deployment, rollout "tinyurl" stays Healthy, no pod restarts, no alert fires, and its traffic meets:
+      | http_req_failed: rate<0.01     |
+      | http_req_duration: p(95)<100   |
+
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/configure-log-aggregation-0e5d
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/test-distributed-tracing-edfb
   @prd=canary-readme-tasks/tasks/review-logs-kubectl-logs-deployment-service-194a

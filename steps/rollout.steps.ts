@@ -8,6 +8,8 @@ import { ImageCatalog } from '../support/platform/local/catalog.ts';
 import type { RolloutEvent, RolloutPhase } from '../support/rollout/controller.ts';
 import type { Rollout } from '../support/rollout/model.ts';
 import { delayBetween, timeUntilOnlyVersion, type EventDelay } from '../support/rollout/observations.ts';
+import { watchAfterDeployment } from '../support/rollout/post-deployment-watch.ts';
+import { evaluateThreshold, parseThreshold } from '../support/slo/threshold.ts';
 import type { WindowPhrase } from '../support/slo/windows.ts';
 import { commaList, versionOfImage } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -310,5 +312,37 @@ Then('every container in {string} has CPU and memory requests and limits', async
   await this.evidence.text(`resources in ${paths}`, rows.join('\n'));
   await this.evidence.verify(`requests and limits in ${paths}`, lacking.length === 0 && rows.length > 0, { expected: 'cpu and memory requests and limits on every container', measured: { containers: rows.length, lacking: lacking.length } }, () =>
     rows.length === 0 ? `no Rollout in ${paths}` : lacking.join('; '),
+  );
+});
+
+/**
+ * The watch after a deployment, for the period scaled by the time scale
+ * (a nightly run watches the whole of it): at each check the rollout is
+ * Healthy at the image released, none of its pods restarted, went unready or
+ * away, no alert fires (where Prometheus watches), and the scenario's traffic
+ * over the last window meets every threshold. The first breach fails it.
+ */
+Then('for {duration} after the deployment, rollout {string} stays Healthy, no pod restarts, no alert fires, and its traffic meets:', async function (this: CutoverWorld, ms: number, name: string, table: DataTable) {
+  const thresholds = table.raw().map((row) => parseThreshold(row.join(' ').trim()));
+  const rollout = this.session.platform.rollout(name);
+  const released = rollout.status().stableImage ?? rollout.status().currentImage;
+  const recording = this.session.soleTraffic().recording;
+  const durationMs = Math.round(ms * this.settings.timeScale);
+  this.progress(`watching rollout ${name} at ${released} for ${Math.round(durationMs / 1000)} s (${Math.round(ms / 60_000)} min at time scale ${this.settings.timeScale})`);
+  const prometheus = this.monitoring?.api;
+  const result = await watchAfterDeployment(
+    {
+      status: () => rollout.status(),
+      pods: () => this.session.platform.pods().filter((p) => p.rollout === name && p.image === released),
+      ...(prometheus ? { firingAlerts: async () => (await prometheus.alerts()).filter((a) => a.state === 'firing').map((a) => `${a.labels.alertname}${a.labels.service ? ` (${a.labels.service})` : ''}`) } : {}),
+      traffic: (from, to) => thresholds.map((t) => evaluateThreshold(t, recording, { name: 'the watch', from, to })),
+    },
+    { durationMs, log: (line) => this.progress(line) },
+  );
+  await this.evidence.verify(
+    `rollout ${name} watched for ${Math.round(durationMs / 1000)} s after the deployment`,
+    result.breach === undefined,
+    { expected: `Healthy at ${released}, no pod restarted, no alert firing${prometheus ? '' : ' (no Prometheus watches: alerts not checked)'}, traffic meeting ${thresholds.map((t) => t.source).join(', ')}, at every check`, measured: { checks: result.checks.length, intervalMs: result.intervalMs, breach: result.breach } },
+    () => `${Math.round((result.breach?.afterMs ?? 0) / 1000)} s into the watch: ${result.breach?.problems.join('; ')}`,
   );
 });
