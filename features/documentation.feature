@@ -32,6 +32,10 @@ Feature: The documentation is there, and what it shows is real
       | Disaster recovery  |
     And every command, script, path and step that "docs/operations.md, docs/monitoring.md" shows is real
 
+  @prd=comprehensive-deployment-system/phase-15-documentation-and-knowledge-transfer/document-service-dependencies-3ddf
+  Scenario: Every service's outside dependencies are written down, with the setting that names each and what the service does while it is away
+    Then "docs/operations.md" lists the outside dependencies of every service, each by a setting its code reads
+
   @prd=helm-blue-green-production/documentation-updates/deployment-runbook-updated-61ca
   @prd=helm-blue-green-production/documentation-updates/monitoring-playbook-updated-1f15
   @prd=helm-blue-green-production/documentation-updates/troubleshooting-guide-updated-ce48

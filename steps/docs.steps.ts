@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { Then, type DataTable } from '@cucumber/cucumber';
 import { commaList } from '../support/vocabulary/parse.ts';
 import { checkDocs, formatDocProblem } from '../support/docs/doc-check.ts';
+import { checkDependencyTable } from '../support/docs/service-dependencies.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** Checks the Markdown files (comma-separated): `npx cutover` lines the CLI takes, `npm run` scripts package.json has, paths that exist, steps with one definition each. */
@@ -24,4 +25,10 @@ Then('{string} has these sections:', async function (this: CutoverWorld, file: s
   const headings = [...text.matchAll(/^#{1,4} (.+)$/gm)].map((m) => (m[1] as string).trim());
   const missing = wanted.filter((w) => !headings.some((h) => h.toLowerCase().startsWith(w.toLowerCase())));
   await this.evidence.verify(`sections of ${file}`, missing.length === 0, { expected: wanted, measured: headings }, () => `${file} has no section ${missing.map((m) => `"${m}"`).join(', ')}; its headings: ${headings.join(' | ')}`);
+});
+
+/** The guide's "Service dependencies" table: a row for every service in services/, and each setting named is read by that service's code. */
+Then('{string} lists the outside dependencies of every service, each by a setting its code reads', async function (this: CutoverWorld, file: string) {
+  const { rows, services, problems } = checkDependencyTable(process.cwd(), file);
+  await this.evidence.verify(`${file} documents the service dependencies`, problems.length === 0, { expected: `a row for each of ${services.join(', ')}, every setting read by its service`, measured: { rows: rows.map((r) => `${r.service}: ${r.dependsOn}${r.setting ? ` (${r.setting})` : ''}`), problems } }, () => problems.join('; '));
 });
