@@ -16,6 +16,36 @@ Feature: The docker platform: the images that ship, as containers
       | docker | 20.10    |
     And the Docker daemon is running, at version 20.10 or newer, and says its storage driver and cgroup version
 
+  @prd=blue-green-system-tasks/task-2-1-docker-integration/implement-image-pulling-with-progress-tracking-2237
+  Scenario: An image Docker does not hold is pulled from the registry, only the layers it lacks moved, its progress told in layers and bytes
+    Then the tests in "support/platform/docker/test" named like "^(an image pushed to the registry is pulled|an image no registry has is a clear error)" pass, at least 2 of them
+
+  Scenario Outline: The <service> image is pushed to a registry, and a release of it deploys from there: the docker platform pulls it
+    # The registry is the Distribution registry on 127.0.0.1, built from its Go module (no registry can be reached from here).
+    Given a container registry is running on this machine
+    And the rollout "<service>" from "k8s/blue-green/<service>.yaml" is healthy at "cutover/<service>:v1"
+    When "cutover/<service>:v2" is pushed to the registry
+    Then the registry serves "cutover/<service>:v2" with the digest its push reported
+    When the image of rollout "<service>" is set to the registry's "cutover/<service>:v2"
+    Then rollout "<service>" is "Paused" within 1 minute
+    And the docker platform pulled the registry's "cutover/<service>:v2", with the digest its push reported
+    And every pod of rollout "<service>" is one running container of its image, on the run's own network
+
+    @prd=comprehensive-deployment-system/phase-5-tinyurl-service-deployment/push-docker-image-to-registry-ecc9
+    Examples: TinyURL
+      | service |
+      | tinyurl |
+
+    @prd=comprehensive-deployment-system/phase-6-newsfeed-service-deployment/push-docker-image-to-registry-ecc9
+    Examples: Newsfeed
+      | service  |
+      | newsfeed |
+
+    @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/push-docker-image-to-registry-ecc9
+    Examples: Google Docs
+      | service |
+      | docs    |
+
   @prd=blue-green-system-tasks/task-2-1-docker-integration/create-container-lifecycle-management-create-start-eed8
   @prd=blue-green-system-tasks/task-2-2-container-state-management/create-container-naming-conventions-de1e
   @prd=blue-green-system-tasks/task-2-2-container-state-management/add-container-cleanup-and-garbage-collection-aa34

@@ -1,8 +1,12 @@
 // The docker platform seen from Docker: every pod is a container of its
 // image, the run leaves nothing behind, and a daemon that is not there is a
 // clear error at once.
-import { Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
+import { DockerEngine } from '../support/platform/docker/engine.ts';
 import { containersOfPods, daemonStatus, leftBehind } from '../support/platform/docker/inspect.ts';
+import { LocalRegistry } from '../support/platform/docker/registry.ts';
+import { DockerRuntime } from '../support/platform/docker/runtime.ts';
+import { LocalPlatform } from '../support/platform/local/platform.ts';
 import { compareVersions } from '../support/toolchain/tools.ts';
 import { createPlatform } from '../support/platform/platform.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -55,5 +59,69 @@ Then('applying {string} with no Docker daemon at {string} fails within {duration
   const tookMs = Date.now() - started;
   await this.evidence.verify('a missing daemon is a clear error at once', error !== undefined && error.message.includes(saying) && tookMs <= ms, { expected: `an error saying "${saying}" within ${ms} ms`, measured: { tookMs, error: error?.message ?? 'none: the manifest was applied' } }, () =>
     error === undefined ? 'the manifest was applied: there was a daemon after all' : `after ${tookMs} ms: ${error.message}`,
+  );
+});
+
+function registryOf(world: CutoverWorld) {
+  if (world.registry === undefined) throw new Error('no registry yet: start with "Given a container registry is running on this machine"');
+  return world.registry;
+}
+
+/** The Distribution registry on 127.0.0.1 (built from its Go module), removed with its storage at the scenario's end. */
+Given('a container registry is running on this machine', async function (this: CutoverWorld) {
+  const registry = await LocalRegistry.start();
+  this.session.onCleanup('container registry', () => registry.stop());
+  this.registry = { registry, pushes: new Map() };
+  this.progress(`registry at ${registry.host}`);
+});
+
+/** `docker tag` + `docker push` to the scenario's registry; the progress and the digest go into the report. The registry's name is untagged in Docker afterwards. */
+When('{image} is pushed to the registry', async function (this: CutoverWorld, image: string) {
+  const { registry, pushes } = registryOf(this);
+  const engine = new DockerEngine();
+  try {
+    const report = await registry.push(engine, image, (line) => this.progress(line));
+    pushes.set(image, report);
+    await this.evidence.json(`push of ${image} to ${registry.host}`, report);
+    await engine.removeImage(registry.nameOf(image));
+  } finally {
+    await engine.close();
+  }
+});
+
+Then('the registry serves {image} with the digest its push reported', async function (this: CutoverWorld, image: string) {
+  const { registry, pushes } = registryOf(this);
+  const pushed = pushes.get(image);
+  const slash = image.lastIndexOf(':');
+  const served = await registry.digestOf(image.slice(0, slash), image.slice(slash + 1));
+  const tags = await registry.tags(image.slice(0, slash));
+  await this.evidence.verify(`registry serves ${image}`, pushed?.digest !== undefined && served === pushed.digest, { expected: pushed?.digest ?? 'a push of it in this scenario', measured: { served, tags, layers: pushed?.layers.map((l) => `${l.id} ${l.status}`) } }, () =>
+    pushed === undefined ? `${image} was not pushed in this scenario` : `the registry serves ${served ?? 'nothing'} for ${image}; the push reported ${pushed.digest}`,
+  );
+});
+
+/** The rollout's image set to the registry's copy, a name Docker does not hold: the docker platform must pull it. */
+When('the image of rollout {string} is set to the registry\'s {image}', async function (this: CutoverWorld, rollout: string, image: string) {
+  const { registry } = registryOf(this);
+  // The name the pull gives the image goes at the end; the image stays under its own name.
+  this.session.onCleanup(`image name ${registry.nameOf(image)}`, async () => {
+    const engine = new DockerEngine();
+    await engine.removeImage(registry.nameOf(image), true).finally(() => engine.close());
+  });
+  await this.session.setImage(rollout, registry.nameOf(image));
+});
+
+/** The docker runtime pulled the registry's copy because Docker did not hold that name, and got what the push had put there (layers Docker already has are not moved again). */
+Then('the docker platform pulled the registry\'s {image}, with the digest its push reported', async function (this: CutoverWorld, image: string) {
+  const { registry, pushes } = registryOf(this);
+  const platform = this.session.platform;
+  const runtime = platform instanceof LocalPlatform ? platform.runtime : undefined;
+  if (!(runtime instanceof DockerRuntime)) throw new Error('this step needs the docker platform (--profile docker)');
+  const name = registry.nameOf(image);
+  const pull = runtime.pulls.find((p) => p.image === name);
+  const pushed = pushes.get(image);
+  const ok = pull !== undefined && pull.error === undefined && pull.digest === pushed?.digest && pull.statuses.some((st) => st.startsWith(`Status: Downloaded newer image for ${name}`));
+  await this.evidence.verify(`docker pulled ${name}`, ok, { expected: `a pull of ${name} with digest ${pushed?.digest}`, measured: pull ?? { pulls: runtime.pulls.map((p) => p.image) } }, () =>
+    pull === undefined ? `no pull of ${name}; pulls: ${runtime.pulls.map((p) => p.image).join(', ') || 'none'}` : (pull.error ?? `digest ${pull.digest}, pushed ${pushed?.digest}; Docker said: ${pull.statuses.join(' | ')}`),
   );
 });

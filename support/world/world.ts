@@ -15,6 +15,8 @@ import type { FormOutcome } from '../browser/web-form.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
 import type { PrdDocument } from '../prd/parse.ts';
 import type { LocalAlertmanager } from '../monitoring/alertmanager.ts';
+import type { TransferReport } from '../platform/docker/image-transfer.ts';
+import type { LocalRegistry } from '../platform/docker/registry.ts';
 import type { AlertReceivers } from '../fixtures/alert-receivers.ts';
 import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
 import type { LiveSubscriber } from '../traffic/live-subscriber.ts';
@@ -76,6 +78,8 @@ export class CutoverWorld extends World<WorldParameters> {
   prds: PrdDocument[] | undefined;
   /** The Prometheus watching the platform, and the rule files loaded into it. */
   monitoring: { api: PrometheusApi; ruleFiles: LoadedRuleFile[] } | undefined;
+  /** A container registry the scenario runs, and what was pushed to it (image → its push). */
+  registry: { registry: LocalRegistry; pushes: Map<string, TransferReport> } | undefined;
   /** The Alertmanager the scenario's Prometheus sends alerts to, and the receivers it notifies. */
   alerting: { alertmanager: LocalAlertmanager; receivers: AlertReceivers } | undefined;
   /** An Allure HTML report a scenario built, to be looked at. */

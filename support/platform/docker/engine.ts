@@ -72,6 +72,15 @@ export interface DaemonInfo {
   operatingSystem: string;
 }
 
+/** One message of a pull or push stream (Docker's JSON progress). */
+export interface TransferMessage {
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  aux?: { Tag?: string; Digest?: string; Size?: number };
+}
+
 export class DockerEngine {
   private readonly agent: Agent;
 
@@ -253,6 +262,73 @@ export class DockerEngine {
         pending = pending.subarray(8 + size);
       }
     }
+  }
+
+  /** Tags an image under another name (`docker tag`). */
+  async tag(image: string, repo: string, tag: string): Promise<void> {
+    await this.call('POST', `/images/${encodeURIComponent(image)}/tag?repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`, undefined, { text: true });
+  }
+
+  /** Removes an image name (`docker rmi`, with force even while a container uses it); the layers stay while another name holds them. False when there was no such name. */
+  async removeImage(name: string, force = false): Promise<boolean> {
+    const r = await this.call<unknown>('DELETE', `/images/${encodeURIComponent(name)}${force ? '?force=true' : ''}`, undefined, { ok: [404] });
+    return r !== undefined && !(typeof r === 'object' && r !== null && 'message' in r);
+  }
+
+  /** `docker push` of repo:tag: each JSON progress message to onMessage; resolves with the digest the registry gave, rejects with the registry's error. */
+  async push(repo: string, tag: string, onMessage: (m: TransferMessage) => void, timeoutMs = 300_000): Promise<{ digest: string | undefined }> {
+    let digest: string | undefined;
+    await this.stream('POST', `/images/${encodeURIComponent(repo)}/push?tag=${encodeURIComponent(tag)}`, { 'x-registry-auth': Buffer.from('{}').toString('base64') }, timeoutMs, (m) => {
+      if (m.aux?.Digest) digest = m.aux.Digest;
+      onMessage(m);
+    });
+    return { digest };
+  }
+
+  /** `docker pull` of repo:tag: each JSON progress message to onMessage; rejects with the registry's error. */
+  async pull(repo: string, tag: string, onMessage: (m: TransferMessage) => void, timeoutMs = 300_000): Promise<void> {
+    await this.stream('POST', `/images/create?fromImage=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`, { 'x-registry-auth': Buffer.from('{}').toString('base64') }, timeoutMs, onMessage);
+  }
+
+  /** A call whose answer is a stream of JSON messages (pull, push), the whole bounded in time; an {"error"} message rejects. */
+  private async stream(method: 'POST', path: string, headers: Record<string, string>, timeoutMs: number, onMessage: (m: TransferMessage) => void): Promise<void> {
+    const abort = AbortSignal.timeout(timeoutMs);
+    let res;
+    try {
+      res = await request(`http://docker/v1.41${path}`, { dispatcher: this.agent, method, headers, headersTimeout: this.timeoutMs, bodyTimeout: timeoutMs, signal: abort });
+    } catch (err) {
+      if (abort.aborted) throw new DockerEngineError(`Docker ${method} ${path} did not finish within ${timeoutMs} ms`, 0);
+      throw unreachable(this.socket, err as Error);
+    }
+    if (res.statusCode >= 400) {
+      const text = await res.body.text();
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new DockerEngineError(`Docker ${method} ${path}: HTTP ${res.statusCode}: ${message.trim()}`, res.statusCode);
+    }
+    let pending = '';
+    let failure: string | undefined;
+    try {
+      for await (const chunk of res.body) {
+        pending += (chunk as Buffer).toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.trim() === '') continue;
+          const m = JSON.parse(line) as TransferMessage;
+          if (m.error !== undefined) failure ??= m.error;
+          onMessage(m);
+        }
+      }
+    } catch (err) {
+      if (abort.aborted) throw new DockerEngineError(`Docker ${method} ${path} did not finish within ${timeoutMs} ms`, 0);
+      throw err;
+    }
+    if (failure !== undefined) throw new DockerEngineError(`Docker ${method} ${path}: ${failure}`, 0);
   }
 
   async close(): Promise<void> {

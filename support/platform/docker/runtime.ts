@@ -13,6 +13,7 @@ import type { Runnable } from '../local/catalog.ts';
 import type { ProcessUsage } from '../local/pod-metrics.ts';
 import { PortConflictError, type ReplicaRun, type ReplicaRuntime, type ReplicaSpec } from '../local/supervisor.ts';
 import { DockerEngine, DockerEngineError } from './engine.ts';
+import { splitImage, TransferProgress, type TransferReport } from './image-transfer.ts';
 
 export const LABEL_PLATFORM = 'io.cutover.platform';
 export const LABEL_RUN = 'io.cutover.run';
@@ -44,6 +45,8 @@ export interface DockerRuntimeOptions {
   log?: (line: string) => void;
   /** How often the daemon is pinged once in use (default 1 s); two missed pings in a row and it is lost. */
   pingIntervalMs?: number;
+  /** How long pulling an image the engine does not hold may take (default 5 minutes). */
+  pullTimeoutMs?: number;
 }
 
 export class DockerRuntime implements ReplicaRuntime {
@@ -53,6 +56,8 @@ export class DockerRuntime implements ReplicaRuntime {
   readonly runId = `${process.pid.toString(36)}${Date.now().toString(36).slice(-5)}`;
   private network: Promise<string> | undefined;
   private readonly imageConfigs = new Map<string, ReturnType<DockerEngine['imageConfig']>>();
+  /** The images pulled because Docker did not hold them, with their progress layer by layer. */
+  readonly pulls: (TransferReport & { error?: string })[] = [];
   private readonly runsPerPod = new Map<string, number>();
   private readonly live = new Set<string>();
   private closed = false;
@@ -131,15 +136,26 @@ export class DockerRuntime implements ReplicaRuntime {
     let config = this.imageConfigs.get(image);
     if (config === undefined) {
       config = (async () => {
-        if (!(await this.engine.imageExists(image))) {
-          throw new Error(`image ${image} is not in the Docker engine: build the service images with "npm run images" (or docker build / docker pull it)`);
-        }
+        if (!(await this.engine.imageExists(image))) await this.pull(image);
         return this.engine.imageConfig(image);
       })();
       this.imageConfigs.set(image, config);
       config.catch(() => this.imageConfigs.delete(image));
     }
     return config;
+  }
+
+  /** Pulls an image Docker does not hold, telling its progress; fails with the registry's words and what else to do. */
+  private async pull(image: string): Promise<void> {
+    const { repo, tag } = splitImage(image);
+    const progress = new TransferProgress(image, 'pull', this.options.log);
+    try {
+      await this.engine.pull(repo, tag, (m) => progress.add(m), this.options.pullTimeoutMs ?? 300_000);
+    } catch (err) {
+      this.pulls.push({ ...progress.finish(), error: (err as Error).message });
+      throw new Error(`image ${image} is not in the Docker engine, and pulling it failed: ${(err as Error).message}. Build the service images with "npm run images", or push the image to a registry Docker can reach`, { cause: err });
+    }
+    this.pulls.push(progress.finish());
   }
 
   async start(spec: ReplicaSpec, port: number, output: (stream: string, chunk: Buffer) => void): Promise<ReplicaRun> {

@@ -152,6 +152,11 @@ export class LocalPlatform implements Platform {
   private lost: Error | undefined;
   readonly ignored: Ignored[] = [];
 
+  /** What runs the pods: undefined for processes on this machine, else the runtime (Docker's). */
+  get runtime(): PlatformRuntime | undefined {
+    return this.options.runtime;
+  }
+
   constructor(private readonly options: LocalPlatformOptions = {}) {
     this.kind = options.runtime?.kind ?? 'local';
     this.supervisor = new Supervisor(options.runtime);

@@ -40,6 +40,8 @@ test('the nightly runs every platform at real durations with k6, one Allure repo
   assert.match(features, /bash ci\/cluster\/build\.sh/);
   assert.match(features, /bash ci\/cluster\/up\.sh/);
   assert.match(features, /go install "helm\.sh\/helm\/v4\/cmd\/helm@\$\{HELM_VERSION\}"/);
+  // The docker leg pushes the images to a registry built from its Go module.
+  assert.match(features, /go install "github\.com\/distribution\/distribution\/v3\/cmd\/registry@\$\{REGISTRY_VERSION\}"/);
   assert.match(features, /--profile kubernetes --tags "not @feature:chaos or @on-cluster"[\s\S]*features\/helm-blue-green\.feature/);
   assert.ok(nightly.jobs.features.steps.some((s: { run?: string; if?: string }) => s.run?.includes('ci/cluster/down.sh') && s.if?.includes('always()')), 'the cluster is taken down whatever happened');
   const report = nightly.jobs.report;
