@@ -45,7 +45,7 @@ Feature: The machine a verification runs on
     @prd=blue-green-system-tasks/task-1-1-project-setup/initialize-go-module-and-project-structure-9a9d
     @prd=blue-green-system-tasks/task-1-1-project-setup/set-up-dependency-management-go-mod-e17a
     @prd=comprehensive-deployment-system/phase-1-development-environment-setup/create-python-virtual-environment-f461
-    @prd=comprehensive-deployment-system/phase-1-development-environment-setup/install-all-project-dependencies-via-make-install-REPLACE
+    @prd=comprehensive-deployment-system/phase-1-development-environment-setup/install-all-project-dependencies-via-make-0a7e
     Scenario: One npm package with every dependency locked: what is installed is exactly what package-lock.json pins
       Then every dependency is locked with its checksum, and what is installed is what the lockfile says
 
