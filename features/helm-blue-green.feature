@@ -35,6 +35,7 @@ Feature: Helm blue-green of the Monitoring Web Service: two releases, cut over a
   @prd=canary-readme-tasks/tasks/kubernetes-rbac-policies-6187
   @prd=comprehensive-deployment-system/phase-14-production-readiness/verify-rbac-policies-are-properly-set-fce4
   @prd=comprehensive-deployment-system/phase-14-production-readiness/set-up-pod-disruption-budgets-69aa
+  @prd=comprehensive-deployment-system/phase-8-blue-green-deployment-setup/apply-ingress-configuration-for-routing-fbd9
   @prd=canary-readme-tasks/tasks/secrets-management-with-kubernetes-secrets-45e4
   @prd=deployment-engineering-guide/pre-deployment-checklist/database-migrations-tested-cf1b
   @prd=deployment-engineering-guide/post-deployment/run-smoke-tests-a94a
