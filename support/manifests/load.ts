@@ -4,7 +4,7 @@
 // expected. Fields the schema does not know are not dropped silently: each is
 // reported once as ignored.
 import fs from 'node:fs';
-import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
 export interface ManifestLocation {
@@ -106,6 +106,29 @@ export function findPattern(value: unknown, pattern: string): (string | number)[
 }
 
 const IGNORED_KINDS_NOTE = 'cutover runs Rollouts, AnalysisTemplates, ClusterAnalysisTemplates and Services on the local platform';
+
+/**
+ * One YAML document read against a schema (a rule file, an Alertmanager
+ * configuration): its data, or an error made by `fail` whose message gives
+ * the file, line and field of each problem, introduced by `what`.
+ */
+export function parseYamlDocument<T>(text: string, file: string, schema: z.ZodType<T>, what: string, fail: (message: string) => Error): T {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0] as { message: string; linePos?: { line: number }[] };
+    throw fail(`${file}:${e.linePos?.[0]?.line ?? 1}: not YAML: ${e.message.split('\n')[0]}`);
+  }
+  const parsed = schema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const where = lineOf(doc, counter, i.path as (string | number)[]);
+      return `${file}${where ? `:${where}` : ''} ${pathText(i.path) || '(top)'}: ${i.message}`;
+    });
+    throw fail(`${what}:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
 
 export interface LoadResult<K extends KindRegistry> {
   documents: LoadedDocument<z.output<K['schemas'][string]>>[];

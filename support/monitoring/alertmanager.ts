@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { z } from 'zod';
 import { freePort } from '../../services/common/ports.ts';
-import { lineOf, pathText } from '../manifests/load.ts';
+import { parseYamlDocument } from '../manifests/load.ts';
 import { Daemon } from '../process/daemon.ts';
 import { runBounded } from '../process/bounded.ts';
 import { promDurationMs } from './rules.ts';
@@ -69,25 +69,11 @@ export class AlertmanagerConfigError extends Error {
 
 /** Reads an Alertmanager configuration; every receiver a route names must be defined. */
 export function loadAlertmanagerConfig(file: string): LoadedAlertmanagerConfig {
-  const text = fs.readFileSync(file, 'utf8');
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0] as { message: string; linePos?: { line: number }[] };
-    throw new AlertmanagerConfigError(`${file}:${e.linePos?.[0]?.line ?? 1}: not YAML: ${e.message.split('\n')[0]}`);
-  }
-  const parsed = AlertmanagerConfigSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const where = lineOf(doc, counter, i.path as (string | number)[]);
-      return `${file}${where ? `:${where}` : ''} ${pathText(i.path) || '(top)'}: ${i.message}`;
-    });
-    throw new AlertmanagerConfigError(`not an Alertmanager configuration:\n${lines.join('\n')}`);
-  }
-  const defined = new Set(parsed.data.receivers.map((r) => r.name));
-  const unknown = routes(parsed.data.route).map((r) => r.receiver).filter((r): r is string => r !== undefined && !defined.has(r));
+  const config = parseYamlDocument(fs.readFileSync(file, 'utf8'), file, AlertmanagerConfigSchema, 'not an Alertmanager configuration', (m) => new AlertmanagerConfigError(m));
+  const defined = new Set(config.receivers.map((r) => r.name));
+  const unknown = routes(config.route).map((r) => r.receiver).filter((r): r is string => r !== undefined && !defined.has(r));
   if (unknown.length > 0) throw new AlertmanagerConfigError(`${file}: routes name receivers that are not defined: ${[...new Set(unknown)].join(', ')} (defined: ${[...defined].join(', ')})`);
-  return { file, config: parsed.data };
+  return { file, config };
 }
 
 function routes(route: Route): Route[] {

@@ -4,9 +4,9 @@
 // scaled for the local platform's time scale (rate windows stay real time).
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { z } from 'zod';
-import { lineOf, pathText } from '../manifests/load.ts';
+import { parseYamlDocument } from '../manifests/load.ts';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 const PROM_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
@@ -56,25 +56,12 @@ export class RuleFileError extends Error {
 }
 
 export function parseRuleFile(text: string, file: string): LoadedRuleFile {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0] as { message: string; linePos?: { line: number }[] };
-    throw new RuleFileError(`${file}:${e.linePos?.[0]?.line ?? 1}: not YAML: ${e.message.split('\n')[0]}`);
-  }
-  const parsed = RuleFileSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const where = lineOf(doc, counter, i.path as (string | number)[]);
-      return `${file}${where ? `:${where}` : ''} ${pathText(i.path) || '(top)'}: ${i.message}`;
-    });
-    throw new RuleFileError(`not a Prometheus rule file:\n${lines.join('\n')}`);
-  }
+  const rules = parseYamlDocument(text, file, RuleFileSchema, 'not a Prometheus rule file', (m) => new RuleFileError(m));
   const names = new Map<string, number>();
-  for (const g of parsed.data.groups) names.set(g.name, (names.get(g.name) ?? 0) + 1);
+  for (const g of rules.groups) names.set(g.name, (names.get(g.name) ?? 0) + 1);
   const twice = [...names].filter(([, n]) => n > 1).map(([n]) => n);
   if (twice.length > 0) throw new RuleFileError(`${file}: rule group names must be unique in a file: ${twice.join(', ')}`);
-  return { file, text, rules: parsed.data };
+  return { file, text, rules };
 }
 
 /** Every *.yaml / *.yml rule file of a folder (not its tests/ subfolder), or the files given. */

@@ -11,13 +11,10 @@ import { BIN, cliEnv, startUp } from '../../../cli/test/up-process.ts';
 import { demoBlueGreen } from '../../local/test/demo-manifests.ts';
 import { DockerEngine } from '../engine.ts';
 import { LABEL_OWNER_PID } from '../runtime.ts';
+import { dockerSkip } from './availability.ts';
 
 const engine = new DockerEngine();
-const available = await engine.version().then(
-  async () => (await engine.imageExists('argoproj/rollouts-demo:blue')) && engine.imageExists('argoproj/rollouts-demo:green'),
-  () => false,
-);
-const skip = available ? false : process.env.CI ? false : 'no Docker daemon with the demo images here (start dockerd and run npm run images)';
+const skip = await dockerSkip(engine, ['argoproj/rollouts-demo:blue', 'argoproj/rollouts-demo:green'], 'the demo images');
 const cwd = tempDataDir('cli-docker');
 const env = cliEnv();
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 90_000 });

@@ -10,15 +10,12 @@ import { tempDataDir } from '../../../../services/common/testing.ts';
 import { PortConflictError, Supervisor } from '../../local/supervisor.ts';
 import { DockerEngine } from '../engine.ts';
 import { DockerRuntime, LABEL_OWNER_PID, LABEL_PLATFORM, LABEL_RUN, removeLeftovers } from '../runtime.ts';
+import { dockerSkip } from './availability.ts';
 
 const IMAGE = 'cutover/tinyurl:v1';
 const engine = new DockerEngine();
-const available = await engine.version().then(
-  async () => engine.imageExists(IMAGE),
-  () => false,
-);
+const skip = await dockerSkip(engine, [IMAGE]);
 after(() => engine.close());
-const skip = available ? false : process.env.CI ? false : `no Docker daemon with ${IMAGE} here (start dockerd and run npm run images)`;
 
 test('a daemon that is not there is a clear error, not a hang', async () => {
   const gone = new DockerEngine('/tmp/cutover-no-such-docker.sock');

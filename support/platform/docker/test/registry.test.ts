@@ -12,15 +12,13 @@ import { Supervisor } from '../../local/supervisor.ts';
 import { DockerEngine } from '../engine.ts';
 import { LocalRegistry, REGISTRY_INSTALL_HINT, registryBinary } from '../registry.ts';
 import { DockerRuntime } from '../runtime.ts';
+import { dockerSkip } from './availability.ts';
 
 const BASE = 'cutover/tinyurl:v1';
 const engine = new DockerEngine();
-const docker = await engine.version().then(
-  async () => engine.imageExists(BASE),
-  () => false,
-);
 after(() => engine.close());
-const skip = process.env.CI ? false : !docker ? `no Docker daemon with ${BASE} here (start dockerd and run npm run images)` : registryBinary() === undefined ? `no registry binary: ${REGISTRY_INSTALL_HINT}` : false;
+const noDocker = await dockerSkip(engine, [BASE]);
+const skip = noDocker || (process.env.CI || registryBinary() !== undefined ? false : `no registry binary: ${REGISTRY_INSTALL_HINT}`);
 
 test('an image pushed to the registry is pulled by the docker runtime when Docker does not hold it, layer by layer, and runs', { skip }, async (t) => {
   const registry = await LocalRegistry.start();
@@ -67,7 +65,7 @@ test('an image pushed to the registry is pulled by the docker runtime when Docke
   assert.ok(pullLines.some((l) => /^pulling 127\.0\.0\.1:\d+\/cutover-test\/pushed:\d+: \d+ of \d+ layers done, [\d.]+ MB of [\d.]+ MB in [\d.]+ s \(sha256:/.test(l)), pullLines.join('\n'));
 });
 
-test('an image no registry has is a clear error: the pull failure and what to do', { skip: docker ? false : process.env.CI ? false : 'no Docker daemon here' }, async (t) => {
+test('an image no registry has is a clear error: the pull failure and what to do', { skip: noDocker }, async (t) => {
   const registry = await LocalRegistry.start();
   t.after(() => registry.stop());
   const runtime = new DockerRuntime();
