@@ -26,6 +26,10 @@ Feature: The cutover router: the blue-green system's traffic switch
     Scenario: Requests in flight and bytes each way are tracked per backend
       Then the tests in "support/traffic/test" named like "^bytes to and from each backend and requests in flight" pass, at least 1 of them
 
+    @prd=blue-green-system-tasks/task-4-1-basic-http-proxy/implement-multi-port-http-server-management-bb31
+    Scenario: A router per Service, each on its own port: a NodePort Service on its nodePort, a port already allocated or held by another program refused by name, every port freed at close
+      Then the tests in "support/platform/local/test" named like "^NodePort Services listen on their own nodePorts" pass, at least 1 of them
+
   Rule: WebSockets (PRD task 4.2)
 
     @prd=blue-green-system-tasks/task-4-2-websocket-support/implement-websocket-upgrade-detection-f664

@@ -17,7 +17,8 @@ export const ServiceSchema = z.object({
           port: z.number().int().min(1).max(65535),
           targetPort: z.union([z.number().int().min(1).max(65535), z.string()]).optional(),
           protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
-          nodePort: z.number().int().optional(),
+          // Kubernetes' default node port range; on the local platform the Service listens there on 127.0.0.1.
+          nodePort: z.number().int().min(30000, 'expected a node port in 30000-32767').max(32767, 'expected a node port in 30000-32767').optional(),
         }),
       )
       .min(1, 'expected at least one port'),

@@ -263,11 +263,21 @@ export class LocalPlatform implements Platform {
   private async applyService(spec: Service): Promise<void> {
     const name = spec.metadata.name;
     const existing = this.services.get(name);
+    // A NodePort (or LoadBalancer) Service with a nodePort is served on that port of 127.0.0.1, as a node would; others on a free port.
+    const nodePort = spec.spec.type === 'ClusterIP' ? undefined : spec.spec.ports[0]?.nodePort;
     if (existing) {
+      const had = existing.spec.spec.type === 'ClusterIP' ? undefined : existing.spec.spec.ports[0]?.nodePort;
+      if (nodePort !== undefined && nodePort !== had) throw new Error(`Service ${name}: its nodePort cannot change from ${had ?? 'none'} to ${nodePort} while it runs (the local platform keeps a Service on one port): delete it first`);
       existing.spec = spec;
     } else {
-      const router = new ServiceRouter({ service: name, registry: this.registry, drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000 });
-      const url = await router.listen();
+      if (nodePort !== undefined) {
+        const holder = [...this.services].find(([, s]) => s.spec.spec.type !== 'ClusterIP' && s.spec.spec.ports[0]?.nodePort === nodePort);
+        if (holder) throw new Error(`Service ${name}: nodePort ${nodePort} is already allocated to Service ${holder[0]}`);
+      }
+      const router = new ServiceRouter({ service: name, registry: this.registry, drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000, ...(nodePort !== undefined ? { port: nodePort } : {}) });
+      const url = await router.listen().catch((err: NodeJS.ErrnoException) => {
+        throw new Error(err.code === 'EADDRINUSE' ? `Service ${name}: nodePort ${nodePort} on 127.0.0.1 is taken by another program` : `Service ${name}: cannot listen${nodePort !== undefined ? ` on nodePort ${nodePort}` : ''}: ${err.message}`, { cause: err });
+      });
       this.services.set(name, { spec, router });
       this.addresses.set(name, spec.spec.ports.map((p) => p.port), url, spec.metadata.namespace);
       this.record(`service/${name}`, 'ServiceCreated', `listening on ${url}`);

@@ -339,3 +339,52 @@ test('three applications rolled out at the same time on one platform: each updat
   }
   assert.equal(done[1]?.revision, 3, 'beta: the abandoned orange was revision 2');
 });
+
+/** A port of the node port range nothing listens on now. */
+async function freeNodePort(): Promise<number> {
+  const net = await import('node:net');
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 30000 + Math.floor(Math.random() * 2768);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = net.createServer().once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port in 30000-32767');
+}
+
+const nodePortService = (name: string, nodePort: number) =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  type: NodePort\n  selector: {app: ${name}}\n  ports: [{port: 80, nodePort: ${nodePort}}]\n`;
+
+test('NodePort Services listen on their own nodePorts; one already allocated, or held by another program, is refused by name; close frees them', async (t) => {
+  const net = await import('node:net');
+  const platform = new LocalPlatform({ timeScale: 0.05, dataDir: path.join(dir, 'nodeports') });
+  t.after(() => platform.close());
+  const [a, b] = [await freeNodePort(), await freeNodePort()];
+  const file = (name: string, text: string) => {
+    const f = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+  await platform.applyFiles([file('two-services', `${nodePortService('alpha', a)}---\n${nodePortService('beta', b)}`)]);
+  assert.equal(platform.serviceUrl('alpha'), `http://127.0.0.1:${a}`);
+  assert.equal(platform.serviceUrl('beta'), `http://127.0.0.1:${b}`);
+  const answer = await fetch(`http://127.0.0.1:${a}/`);
+  assert.equal(answer.status, 503, 'alpha answers on its nodePort: no ready pod yet');
+  assert.match(await answer.text(), /alpha/);
+  await assert.rejects(platform.applyFiles([file('same-port', nodePortService('gamma', a))]), new RegExp(`Service gamma: nodePort ${a} is already allocated to Service alpha`));
+  const held = net.createServer();
+  const c = await freeNodePort();
+  await new Promise<void>((r) => held.listen(c, '127.0.0.1', () => r()));
+  t.after(() => held.close());
+  await assert.rejects(platform.applyFiles([file('held-port', nodePortService('delta', c))]), new RegExp(`Service delta: nodePort ${c} on 127.0.0.1 is taken by another program`));
+  await assert.rejects(platform.applyFiles([file('moved', nodePortService('alpha', a === 30000 ? 30001 : a - 1))]), /Service alpha: its nodePort cannot change from \d+ to \d+ while it runs/);
+  await platform.close();
+  for (const port of [a, b]) {
+    await new Promise<void>((resolve, reject) => {
+      const s = net.createServer().once('error', reject);
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve()));
+    });
+  }
+});
