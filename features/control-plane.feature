@@ -94,6 +94,19 @@ Feature: The control plane of cutover up: a state machine whose state survives r
       Then the tests in "support/rollout/test" named like "^pods keep their last state" pass, at least 1 of them
       And the tests in "support/cli/test" named like "^(up, set-image, status, promote|every route is served)" pass, at least 2 of them
 
+    @prd=blue-green-system-tasks/task-3-1-health-check-engine/implement-concurrent-health-checking-framework-7df0
+    Scenario: Every pod is probed on its own: one whose probe hangs holds back neither the probes nor the readiness of the others
+      Then the tests in "support/platform/local/test" named like "^probes run on their own" pass, at least 1 of them
+
+    @prd=blue-green-system-tasks/task-3-1-health-check-engine/add-configurable-retry-logic-with-exponential-5665
+    Scenario: Failed probes are retried up to the probe's failureThreshold before a pod is unready, and a pod that keeps exiting is restarted after waits that double up to a cap
+      Then the tests in "support/platform/local/test" named like "^(an unready replica is noticed by its probe|a replica that keeps exiting is restarted after waits that double)" pass, at least 2 of them
+
+    @prd=blue-green-system-tasks/task-3-1-health-check-engine/create-health-check-status-aggregation-003c
+    Scenario: Pod health is aggregated per rollout (Healthy, Degraded, Down, with what each unready pod's probe saw) and for the platform, served as /api/health and by cutover pods
+      Then the tests in "support/platform/local/test" named like "^each rollout is Healthy, Degraded or Down" pass, at least 1 of them
+      And the tests in "support/cli/test" named like "^every route is served" pass, at least 1 of them
+
   Rule: Resource limits (PRD task 8.1)
 
     @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/add-resource-limit-handling-ab39

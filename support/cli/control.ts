@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { RolloutEvent, RolloutStatus } from '../rollout/controller.ts';
 import type { RouterStats } from '../traffic/router.ts';
+import { summarizeHealth } from '../platform/local/health.ts';
 import type { LocalPlatform } from '../platform/local/platform.ts';
 
 export const STATE_FILE = path.join('.cutover', 'control.json');
@@ -48,6 +49,7 @@ export const CONTROL_ROUTES: { method: 'GET' | 'POST'; path: string; does: strin
   { method: 'GET', path: '/api/status', does: 'every rollout\'s status, the Services\' URLs, the routers\' stats, Prometheus\' URL and the time scale' },
   { method: 'POST', path: '/api/apply', does: 'applies manifest files `{files: [paths]}` (as a saved change would be); 400 with file, line and field when one does not load' },
   { method: 'GET', path: '/api/pods', does: 'every pod: rollout, revision, role, state, restarts and what its readiness probe saw (counts, streak, last result with its time)' },
+  { method: 'GET', path: '/api/health', does: 'pod health per rollout: Healthy, Degraded or Down, pods ready of all, restarts, and each pod not ready with its last probe; the worst of them as the whole' },
   { method: 'GET', path: '/api/rollouts/{name}', does: 'one rollout\'s status' },
   { method: 'GET', path: '/api/rollouts/{name}/events', does: 'its events, oldest first; `?since=<ISO time>` for the newer ones' },
   { method: 'POST', path: '/api/rollouts/{name}/set-image', does: '`{image, container?}`: a new revision with that image (`kubectl argo rollouts set image`)' },
@@ -194,6 +196,7 @@ export async function startControlServer(
         if (!authorized(req, options.token)) throw new ApiError(401, 'the control API takes "Authorization: Bearer <token>", the token of .cutover/control.json beside the running `cutover up`');
         if (req.method === 'GET' && url.pathname === '/api/status') return send(200, platformView(platform));
         if (req.method === 'GET' && url.pathname === '/api/pods') return send(200, platform.podHealth());
+        if (req.method === 'GET' && url.pathname === '/api/health') return send(200, summarizeHealth(platform.podHealth()));
         if (req.method === 'POST' && url.pathname === '/api/apply') {
           const body = await readJson(req);
           const files = body.files;

@@ -28,6 +28,7 @@ import { MANIFEST, verifySignoff, writeSignoff } from '../signoff/bundle.ts';
 import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../prd/coverage.ts';
 import { loadPrds } from '../prd/parse.ts';
 import { platformLines, podLines, rolloutLines } from './view.ts';
+import { healthLines, summarizeHealth } from '../platform/local/health.ts';
 
 const USAGE = `usage:
   cutover up <manifests...> [--platform local|docker] [--port <n>] [--quiet] [--fresh]
@@ -352,7 +353,7 @@ async function rollout(args: Parsed): Promise<number> {
 async function pods(args: Parsed): Promise<number> {
   const control = findControl(typeof args.flags.get('control') === 'string' ? (args.flags.get('control') as string) : undefined);
   const list = await callControl<PodHealth[]>(control, 'GET', '/api/pods');
-  console.log(args.flags.has('json') ? JSON.stringify(list, null, 2) : podLines(list).join('\n'));
+  console.log(args.flags.has('json') ? JSON.stringify(list, null, 2) : [...podLines(list), '', ...healthLines(summarizeHealth(list))].join('\n'));
   return 0;
 }
 

@@ -73,6 +73,7 @@ test('every route is served: status, events, set-image, pause, promote, abort, r
   assert.equal((await hit('GET', '/api/rollouts/demo')).body.phase, 'Healthy');
   const pods = (await hit('GET', '/api/pods')).body as unknown as { rollout: string; revision: number; state: string; health: { probes: number; last?: { ok: boolean } } }[];
   assert.deepEqual(pods.map((p) => [p.rollout, p.revision, p.state, p.health.last?.ok]), [['demo', 1, 'ready', true]]);
+  assert.deepEqual((await hit('GET', '/api/health')).body, { level: 'Healthy', rollouts: [{ rollout: 'demo', level: 'Healthy', ready: 1, total: 1, restarts: 0, notReady: [] }] });
   assert.equal((await hit('POST', '/api/rollouts/demo/set-image', { image: 'argoproj/rollouts-demo:green' })).status, 200);
   await platform.rollout('demo').waitFor((s) => s.phase === 'Paused', 30_000, 'Paused at 50%');
   const since = new Date(Date.now() - 60_000).toISOString();

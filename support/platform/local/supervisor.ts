@@ -40,6 +40,8 @@ export interface ReplicaSpec {
   /** SIGTERM to SIGKILL. */
   terminationGraceMs?: number;
   restartPolicy?: 'Always' | 'Never';
+  /** The wait before each restart of a replica that keeps exiting: doubling from initialMs up to maxMs (default 100 ms to 5 s, a kubelet's 10 s to 5 min made brief). */
+  restartBackoff?: { initialMs: number; maxMs: number };
   /** How long the first start may take to become ready. */
   startTimeoutMs?: number;
   /** Lines of output kept. */
@@ -316,8 +318,9 @@ export class Replica extends EventEmitter {
     this.setState('crashed');
     if ((this.spec.restartPolicy ?? 'Always') === 'Always') {
       this.restarts++;
-      // Back off like a kubelet, but briefly: 100 ms doubling up to 5 s.
-      const delay = Math.min(100 * 2 ** (this.restarts - 1), 5000);
+      // Back off like a kubelet, but briefly: doubling from initialMs up to maxMs.
+      const { initialMs, maxMs } = this.spec.restartBackoff ?? { initialMs: 100, maxMs: 5000 };
+      const delay = Math.min(initialMs * 2 ** (this.restarts - 1), maxMs);
       this.event('Restarting', `restart ${this.restarts} in ${delay} ms`);
       setTimeout(() => {
         if (this.state === 'crashed') this.launch().catch(() => undefined);

@@ -192,3 +192,46 @@ test('a port taken between picking and binding it: the run tries another port, a
   assert.deepEqual(supervisor.events.map((e) => e.type), ['PortConflict', 'Started', 'Ready']);
   assert.match(supervisor.events[0]?.message ?? '', /^port \d+ on 127\.0\.0\.1 was taken by another process: bind: address already in use: trying another port$/);
 });
+
+test('a replica that keeps exiting is restarted after waits that double up to the cap, as configured', async (t) => {
+  // The supervisor's timers do not hold the process open (unref): this test does, while it waits on them.
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.after(() => clearInterval(keepAlive));
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  // Ready at once, then gone 30 ms later, every time it starts.
+  const shortLived = script("require('http').createServer((q, s) => s.end()).listen(process.env.PORT, '127.0.0.1', () => setTimeout(() => process.exit(1), 30))");
+  const r = await supervisor.start({ name: 'crashy', runnable: shortLived, readiness: { periodMs: 10 }, restartBackoff: { initialMs: 40, maxMs: 200 } });
+  while (r.restarts < 5) await once(r, 'event');
+  const waits = supervisor.events.filter((e) => e.type === 'Restarting').map((e) => Number(/in (\d+) ms/.exec(e.message)?.[1]));
+  assert.deepEqual(waits.slice(0, 5), [40, 80, 160, 200, 200]);
+  // Each restart came no sooner than its wait after the exit before it.
+  const at = (e: { at: string }) => Date.parse(e.at);
+  const events = supervisor.events;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i]?.type !== 'Restarting') continue;
+    const next = events.slice(i).find((e) => e.type === 'Started');
+    if (next) assert.ok(at(next) - at(events[i] as { at: string }) >= (waits[events.slice(0, i).filter((e) => e.type === 'Restarting').length] as number) - 5);
+  }
+});
+
+test('probes run on their own: a replica whose probe hangs holds back neither the probes nor the readiness of the others', async (t) => {
+  // The supervisor's timers do not hold the process open (unref): this test does, while it waits on them.
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.after(() => clearInterval(keepAlive));
+  const supervisor = new Supervisor();
+  t.after(() => supervisor.stopAll());
+  const server = (hang: boolean) => script(`require('http').createServer((q, s) => { if (${hang} && q.url === '/ready') return; s.end() }).listen(process.env.PORT, '127.0.0.1')`);
+  const probe = { path: '/ready', periodMs: 50, timeoutMs: 2000, failureThreshold: 1 };
+  const hung = supervisor.start({ name: 'hung', runnable: server(true), readiness: probe, startTimeoutMs: 3000 });
+  hung.catch(() => undefined);
+  const started = Date.now();
+  const others = await Promise.all(['one', 'two', 'three'].map((name) => supervisor.start({ name, runnable: server(false), readiness: probe })));
+  const readyAfter = Date.now() - started;
+  assert.ok(others.every((r) => r.state === 'ready'));
+  assert.ok(readyAfter < 1500, `the others were ready after ${readyAfter} ms, while the hung probe waits 2000 ms`);
+  // Meanwhile each of them went on being probed, many times, within the hung probe's one timeout.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const r of others) assert.ok(r.health.probes >= 5, `${r.spec.name}: ${r.health.probes} probes`);
+  await assert.rejects(hung, /replica hung was not ready within 3000 ms/);
+});
