@@ -41,6 +41,14 @@ export function splitImage(image: string): { repo: string; tag: string } {
   return colon > slash ? { repo: image.slice(0, colon), tag: image.slice(colon + 1) } : { repo: image, tag: 'latest' };
 }
 
+/** Whether an image name starts with a registry host (a first part with a dot or a port, or localhost), as Docker reads it. */
+export function namesRegistry(image: string): boolean {
+  const slash = image.indexOf('/');
+  if (slash < 0) return false;
+  const first = image.slice(0, slash);
+  return first.includes('.') || first.includes(':') || first === 'localhost';
+}
+
 const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
 export class TransferProgress {

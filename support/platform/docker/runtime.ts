@@ -13,7 +13,7 @@ import type { Runnable } from '../local/catalog.ts';
 import type { ProcessUsage } from '../local/pod-metrics.ts';
 import { PortConflictError, type ReplicaRun, type ReplicaRuntime, type ReplicaSpec } from '../local/supervisor.ts';
 import { DockerEngine, DockerEngineError } from './engine.ts';
-import { splitImage, TransferProgress, type TransferReport } from './image-transfer.ts';
+import { namesRegistry, splitImage, TransferProgress, type TransferReport } from './image-transfer.ts';
 
 export const LABEL_PLATFORM = 'io.cutover.platform';
 export const LABEL_RUN = 'io.cutover.run';
@@ -136,7 +136,12 @@ export class DockerRuntime implements ReplicaRuntime {
     let config = this.imageConfigs.get(image);
     if (config === undefined) {
       config = (async () => {
-        if (!(await this.engine.imageExists(image))) await this.pull(image);
+        if (!(await this.engine.imageExists(image))) {
+          // Only from a registry the name gives: a name without one would be looked up on Docker Hub,
+          // where anyone may publish an image under the name this project builds locally.
+          if (!namesRegistry(image)) throw new Error(`image ${image} is not in the Docker engine: build the service images with "npm run images" (cutover pulls an image only from a registry its name gives, such as 127.0.0.1:5000/${image})`);
+          await this.pull(image);
+        }
         return this.engine.imageConfig(image);
       })();
       this.imageConfigs.set(image, config);
@@ -145,7 +150,7 @@ export class DockerRuntime implements ReplicaRuntime {
     return config;
   }
 
-  /** Pulls an image Docker does not hold, telling its progress; fails with the registry's words and what else to do. */
+  /** Pulls an image Docker does not hold (its name gives its registry), telling its progress; fails with the registry's words and what else to do. */
   private async pull(image: string): Promise<void> {
     const { repo, tag } = splitImage(image);
     const progress = new TransferProgress(image, 'pull', this.options.log);

@@ -84,7 +84,7 @@ test('an image that is not there says how to build it', { skip }, async (t) => {
   const runtime = new DockerRuntime();
   const supervisor = new Supervisor(runtime);
   t.after(() => runtime.close());
-  await assert.rejects(supervisor.start({ name: 'nosuch-1', runnable: runtime.runnable('cutover/nosuch:v9'), restartPolicy: 'Never' }), /image cutover\/nosuch:v9 is not in the Docker engine, and pulling it failed: .*Build the service images with "npm run images"/s);
+  await assert.rejects(supervisor.start({ name: 'nosuch-1', runnable: runtime.runnable('cutover/nosuch:v9'), restartPolicy: 'Never' }), /image cutover\/nosuch:v9 is not in the Docker engine: build the service images with "npm run images" \(cutover pulls an image only from a registry its name gives/);
 });
 
 test('a published port someone else holds is a port conflict (the supervisor then tries another), and no container stays', { skip }, async (t) => {
