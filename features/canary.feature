@@ -55,6 +55,7 @@ Feature: Canary release of TinyURL
   @prd=comprehensive-deployment-system/success-criteria/automated-rollback-on-failure-734b
   @prd=comprehensive-deployment-system/performance-targets/rollback-time-5min-612a
   @prd=canary-readme-tasks/tasks/automated-rollback-tested-successfully-9454
+  @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/test-rollback-automation-eef9
   @prd=blue-green-system-tasks/task-5-2-deployment-orchestration/create-deployment-failure-recovery-d8bc
   Scenario Outline: A canary that fails its <analysis> analysis is rolled back
     When the image of rollout "tinyurl" is set to "<image>"

@@ -15,7 +15,8 @@ Feature: The pipeline and the release decision
 
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/test-pull-request-workflow-4268
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/verify-automated-builds-on-pr-be74
-  Scenario: A pull request runs lint, typecheck, the unit tests and the fast features; the nightly runs every platform and signs off
+  @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/add-kubernetes-cluster-credentials-8dca
+  Scenario: A pull request runs lint, typecheck, the unit tests and the fast features; the nightly runs every platform (its cluster's credentials its own, for the job only) and signs off
     Then the tests in "support/toolchain/test" named like "^(pull requests run lint|the nightly runs every platform)" pass, at least 2 of them
 
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/test-lint-job-execution-dcc7

@@ -39,6 +39,9 @@ test('the nightly runs every platform at real durations with k6, one Allure repo
   // The kubernetes leg: the cluster .ci/run builds, helm, and the cluster's features at the profile's own time scale (1).
   assert.match(features, /bash ci\/cluster\/build\.sh/);
   assert.match(features, /bash ci\/cluster\/up\.sh/);
+  // Its credentials: the kubeconfig flattened (certificates inside), its owner's only, for this job.
+  assert.match(features, /config view --raw --flatten --minify' > "\$RUNNER_TEMP\/kubeconfig"\s+chmod 600 "\$RUNNER_TEMP\/kubeconfig"\s+echo "KUBECONFIG=\$RUNNER_TEMP\/kubeconfig" >> "\$GITHUB_ENV"/);
+  assert.match(features, /up\.sh --bin >> "\$GITHUB_PATH"/);
   assert.match(features, /go install "helm\.sh\/helm\/v4\/cmd\/helm@\$\{HELM_VERSION\}"/);
   // The docker leg pushes the images to a registry built from its Go module.
   assert.match(features, /go install "github\.com\/distribution\/distribution\/v3\/cmd\/registry@\$\{REGISTRY_VERSION\}"/);
