@@ -16,6 +16,11 @@ Feature: The docker platform: the images that ship, as containers
       | docker | 20.10    |
     And the Docker daemon is running, at version 20.10 or newer, and says its storage driver and cgroup version
 
+  @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/test-docker-build-job-execution-0476
+  Scenario: The Docker build job's output: every service's image in every version, none running as root, each with its version and port
+    # CI runs the build job (npm run images) before this profile; this is what it must have made.
+    Then Docker holds every image the build job makes, none running as root, each with its version and port
+
   @prd=blue-green-system-tasks/task-2-1-docker-integration/implement-image-pulling-with-progress-tracking-2237
   Scenario: An image Docker does not hold is pulled from the registry, only the layers it lacks moved, its progress told in layers and bytes
     Then the tests in "support/platform/docker/test" named like "^(an image pushed to the registry is pulled|an image no registry has is a clear error)" pass, at least 2 of them

@@ -6,13 +6,8 @@
 // of one service share every layer but the last (APP_VERSION).
 import { spawn } from 'node:child_process';
 import { loadService, SERVICE_NAMES } from '../services/registry.ts';
+import { serviceImageTags } from '../support/platform/docker/images.ts';
 
-const VERSIONS = ['v1', 'v2', 'v2-faulty', 'v2-slow'];
-const DEMO_COLOURS = ['blue', 'green', 'yellow', 'purple', 'red', 'orange'];
-
-function tagsOf(service: string): string[] {
-  return service === 'demo' ? DEMO_COLOURS.map((c) => `argoproj/rollouts-demo:${c}`) : VERSIONS.map((v) => `cutover/${service}:${v}`);
-}
 
 function docker(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -31,7 +26,7 @@ if (unknown.length > 0) {
 const services = await Promise.all(SERVICE_NAMES.filter((s) => wanted.length === 0 || wanted.includes(s)).map(loadService));
 const started = Date.now();
 for (const service of services) {
-  for (const tag of tagsOf(service.name)) {
+  for (const tag of serviceImageTags(service.name)) {
     const version = tag.slice(tag.lastIndexOf(':') + 1);
     const t = Date.now();
     console.log(`== ${tag}`);

@@ -3,7 +3,9 @@
 // clear error at once.
 import { Given, Then, When } from '@cucumber/cucumber';
 import { DockerEngine } from '../support/platform/docker/engine.ts';
+import { checkBuiltImages } from '../support/platform/docker/images.ts';
 import { containersOfPods, daemonStatus, leftBehind } from '../support/platform/docker/inspect.ts';
+import { loadService, SERVICE_NAMES } from '../services/registry.ts';
 import { LocalRegistry } from '../support/platform/docker/registry.ts';
 import { DockerRuntime } from '../support/platform/docker/runtime.ts';
 import { LocalPlatform } from '../support/platform/local/platform.ts';
@@ -123,5 +125,17 @@ Then('the docker platform pulled the registry\'s {image}, with the digest its pu
   const ok = pull !== undefined && pull.error === undefined && pull.digest === pushed?.digest && pull.statuses.some((st) => st.startsWith(`Status: Downloaded newer image for ${name}`));
   await this.evidence.verify(`docker pulled ${name}`, ok, { expected: `a pull of ${name} with digest ${pushed?.digest}`, measured: pull ?? { pulls: runtime.pulls.map((p) => p.image) } }, () =>
     pull === undefined ? `no pull of ${name}; pulls: ${runtime.pulls.map((p) => p.image).join(', ') || 'none'}` : (pull.error ?? `digest ${pull.digest}, pushed ${pushed?.digest}; Docker said: ${pull.statuses.join(' | ')}`),
+  );
+});
+
+/** What the build job (npm run images) made, as Docker holds it: every image of every service, not run as root, its tag in APP_VERSION, its port exposed. */
+Then('Docker holds every image the build job makes, none running as root, each with its version and port', async function (this: CutoverWorld) {
+  const services = await Promise.all(SERVICE_NAMES.map(async (name) => ({ name, port: (await loadService(name)).defaultPort })));
+  const engine = new DockerEngine();
+  const images = await checkBuiltImages(engine, services).finally(() => engine.close());
+  const wrong = images.filter((i) => i.problems.length > 0);
+  this.progress(`${images.length - wrong.length} of ${images.length} images as the build job makes them`);
+  await this.evidence.verify('images of the build job', images.length > 0 && wrong.length === 0, { expected: 'each image there, USER not root, APP_VERSION = its tag, its port exposed', measured: images }, () =>
+    wrong.map((i) => `${i.image}: ${i.problems.join(', ')}`).join('; '),
   );
 });
