@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { loadService, SERVICE_NAMES } from '../services/registry.ts';
 import { serviceImageTags } from '../support/platform/docker/images.ts';
 
-
 function docker(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, { stdio: ['ignore', 'inherit', 'inherit'] });
