@@ -4,6 +4,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import { DockerEngine } from '../support/platform/docker/engine.ts';
 import { checkBuiltImages } from '../support/platform/docker/images.ts';
+import { splitImage } from '../support/platform/docker/image-transfer.ts';
 import { containersOfPods, daemonStatus, leftBehind } from '../support/platform/docker/inspect.ts';
 import { loadService, SERVICE_NAMES } from '../services/registry.ts';
 import { LocalRegistry } from '../support/platform/docker/registry.ts';
@@ -94,9 +95,9 @@ When('{image} is pushed to the registry', async function (this: CutoverWorld, im
 Then('the registry serves {image} with the digest its push reported', async function (this: CutoverWorld, image: string) {
   const { registry, pushes } = registryOf(this);
   const pushed = pushes.get(image);
-  const slash = image.lastIndexOf(':');
-  const served = await registry.digestOf(image.slice(0, slash), image.slice(slash + 1));
-  const tags = await registry.tags(image.slice(0, slash));
+  const { repo, tag } = splitImage(image);
+  const served = await registry.digestOf(repo, tag);
+  const tags = await registry.tags(repo);
   await this.evidence.verify(`registry serves ${image}`, pushed?.digest !== undefined && served === pushed.digest, { expected: pushed?.digest ?? 'a push of it in this scenario', measured: { served, tags, layers: pushed?.layers.map((l) => `${l.id} ${l.status}`) } }, () =>
     pushed === undefined ? `${image} was not pushed in this scenario` : `the registry serves ${served ?? 'nothing'} for ${image}; the push reported ${pushed.digest}`,
   );

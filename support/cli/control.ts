@@ -189,10 +189,12 @@ export async function startControlServer(
         res.end(JSON.stringify(body));
       };
       try {
-        const limited = [requests, ...(req.method === 'GET' ? [] : [changes])].map((l) => ({ l, r: l.take() })).find((x) => !x.r.ok);
-        if (limited !== undefined && !limited.r.ok) {
-          return send(429, { error: `too many requests: the control API takes ${limited.l.perMinute} ${limited.l === changes ? 'changes' : 'requests'} a minute; try again in ${limited.r.retryAfterSeconds} s` }, { 'retry-after': String(limited.r.retryAfterSeconds) });
-        }
+        const over = (limit: RateLimit, what: string) => {
+          const r = limit.take();
+          return r.ok ? undefined : { what: `${limit.perMinute} ${what}`, seconds: r.retryAfterSeconds };
+        };
+        const refused = over(requests, 'requests') ?? (req.method === 'GET' ? undefined : over(changes, 'changes'));
+        if (refused) return send(429, { error: `too many requests: the control API takes ${refused.what} a minute; try again in ${refused.seconds} s` }, { 'retry-after': String(refused.seconds) });
         if (!authorized(req, options.token)) throw new ApiError(401, 'the control API takes "Authorization: Bearer <token>", the token of .cutover/control.json beside the running `cutover up`');
         if (req.method === 'GET' && url.pathname === '/api/status') return send(200, platformView(platform));
         if (req.method === 'GET' && url.pathname === '/api/pods') return send(200, platform.podHealth());

@@ -106,7 +106,8 @@ export interface BlueGreenOptions {
 export interface Evictions {
   before: number;
   evicted: string[];
-  refused?: { pod: string; status: number; message: string };
+  /** The pod the API server would not evict (429), with its message. */
+  refused?: { pod: string; message: string };
   refusedAfterMs: number;
   after?: number;
   backAfterMs: number;
@@ -289,7 +290,7 @@ export class HelmBlueGreen {
         out.evicted.push(pod.name);
       } catch (err) {
         if (apiStatus(err) !== 429) throw new Error(`evicting pod ${pod.name}: ${apiMessage(err)}`, { cause: err });
-        out.refused = { pod: pod.name, status: 429, message: apiMessage(err) };
+        out.refused = { pod: pod.name, message: apiMessage(err) };
         break;
       }
     }

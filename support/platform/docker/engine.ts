@@ -81,6 +81,17 @@ export interface TransferMessage {
   aux?: { Tag?: string; Digest?: string; Size?: number };
 }
 
+/** The daemon's refusal of a call: its own message (JSON {message}) where it gave one, else the text. */
+function httpError(method: string, path: string, status: number, text: string): DockerEngineError {
+  let message = text;
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new DockerEngineError(`Docker ${method} ${path}: HTTP ${status}: ${message.trim()}`, status);
+}
+
 export class DockerEngine {
   private readonly agent: Agent;
 
@@ -111,13 +122,7 @@ export class DockerEngine {
     const text = await res.body.text();
     const ok = options.ok ?? [];
     if (res.statusCode >= 400 && !ok.includes(res.statusCode)) {
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? text;
-      } catch {
-        // not JSON: keep the text
-      }
-      throw new DockerEngineError(`Docker ${method} ${path}: HTTP ${res.statusCode}: ${message.trim()}`, res.statusCode);
+      throw httpError(method, path, res.statusCode, text);
     }
     if (options.text) return text as T;
     return (text === '' ? undefined : JSON.parse(text)) as T;
@@ -300,16 +305,7 @@ export class DockerEngine {
       if (abort.aborted) throw new DockerEngineError(`Docker ${method} ${path} did not finish within ${timeoutMs} ms`, 0);
       throw unreachable(this.socket, err as Error);
     }
-    if (res.statusCode >= 400) {
-      const text = await res.body.text();
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? text;
-      } catch {
-        // not JSON: keep the text
-      }
-      throw new DockerEngineError(`Docker ${method} ${path}: HTTP ${res.statusCode}: ${message.trim()}`, res.statusCode);
-    }
+    if (res.statusCode >= 400) throw httpError(method, path, res.statusCode, await res.body.text());
     let pending = '';
     let failure: string | undefined;
     try {

@@ -3,6 +3,7 @@
 // colours; and a check of what Docker holds against that list, as a release
 // manager would look at a build's output before it is deployed.
 import type { DockerEngine } from './engine.ts';
+import { splitImage } from './image-transfer.ts';
 
 export const SERVICE_VERSIONS = ['v1', 'v2', 'v2-faulty', 'v2-slow'];
 export const DEMO_COLOURS = ['blue', 'green', 'yellow', 'purple', 'red', 'orange'];
@@ -31,7 +32,7 @@ export async function checkBuiltImages(engine: DockerEngine, services: { name: s
         continue;
       }
       const config = await engine.imageConfig(image);
-      const tag = image.slice(image.lastIndexOf(':') + 1);
+      const { tag } = splitImage(image);
       const problems: string[] = [];
       if (config.user === '' || /^(root|0)(:|$)/.test(config.user)) problems.push(`runs as ${config.user || 'root (no USER)'}`);
       if (config.env.APP_VERSION !== tag) problems.push(`APP_VERSION is ${config.env.APP_VERSION ?? 'unset'}, not ${tag}`);
