@@ -73,6 +73,9 @@ export interface ServiceDefaults {
   defaultRateLimitPerMinute?: number;
 }
 
+/** DRAIN_GRACE_MS when unset in a Kubernetes pod. */
+export const KUBERNETES_DRAIN_GRACE_MS = 1000;
+
 export function readServiceConfig(
   service: string,
   defaultPort: number,
@@ -83,6 +86,10 @@ export function readServiceConfig(
   const parsed = ServiceEnvSchema.safeParse({
     APP_VERSION: defaults.defaultVersion,
     ...(defaults.defaultRateLimitPerMinute !== undefined ? { RATE_LIMIT_PER_MINUTE: String(defaults.defaultRateLimitPerMinute) } : {}),
+    // In a Kubernetes pod (the kubelet sets KUBERNETES_SERVICE_HOST) the
+    // endpoint's removal races the SIGTERM: a listener closed at once refuses
+    // the connections kube-proxy still sends, so a pod keeps serving a second.
+    ...(env.KUBERNETES_SERVICE_HOST !== undefined ? { DRAIN_GRACE_MS: String(KUBERNETES_DRAIN_GRACE_MS) } : {}),
     ...env,
   });
   if (!parsed.success) {

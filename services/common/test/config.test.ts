@@ -14,6 +14,12 @@ test('defaults: port, version v1, no faults, 100 requests per minute', () => {
   assert.equal(c.drainGraceMs, 0);
 });
 
+test('in a Kubernetes pod the drain grace defaults to a second, and the environment still overrides it', () => {
+  const inPod = { KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+  assert.equal(readServiceConfig('demo', 1, inPod).drainGraceMs, 1000);
+  assert.equal(readServiceConfig('demo', 1, { ...inPod, DRAIN_GRACE_MS: '0' }).drainGraceMs, 0);
+});
+
 test('a -faulty tag means error rate 0.5 and a -slow tag +300 ms', () => {
   assert.deepEqual(readServiceConfig('x', 1, { APP_VERSION: 'v2-faulty' }).faults, { errorRate: 0.5, latencyMs: 0 });
   assert.deepEqual(readServiceConfig('x', 1, { APP_VERSION: 'v2-slow' }).faults, { errorRate: 0, latencyMs: 300 });
