@@ -42,6 +42,7 @@ const HistoryQuery = z.object({
 const ShareBody = z.object({ user: UserId, role: z.enum(['viewer', 'editor']) });
 const SocketQuery = z.object({ user: UserId });
 const ClientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ping') }),
   z.object({ type: z.literal('hello'), clientId: z.string().min(1).max(64), version: z.number().int().min(0).optional() }),
   z.object({
     type: z.literal('op'),

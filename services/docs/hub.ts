@@ -19,6 +19,11 @@ export class Session {
 
   handle(message: ClientMessage): void {
     const { store } = this.hub;
+    // The editor's heartbeat: a connection that stops answering is one to replace.
+    if (message.type === 'ping') {
+      this.send({ type: 'pong' });
+      return;
+    }
     if (message.type === 'hello') {
       const snapshot = store.get(this.docId);
       if (snapshot === undefined) {

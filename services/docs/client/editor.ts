@@ -1,8 +1,13 @@
 // The editor page: a textarea kept in sync with the document over WebSocket.
-// Reconnects with backoff and resumes from the last version it saw.
+// Reconnects with backoff and resumes from the last version it saw; a
+// heartbeat finds connections that died without closing.
 import { strPosToUni, uniToStrPos } from 'unicount';
 import { diffToOp, textType } from '../ot.ts';
 import { OtClient, type ServerMessage } from './ot-client.ts';
+
+/** How often the page asks the server for a pong, and how long a silence (or a handshake) may last. */
+const HEARTBEAT_MS = 2000;
+const SILENCE_MS = 5000;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('open');
@@ -62,25 +67,53 @@ async function open(user: string, docId: string): Promise<void> {
   let backoff = 100;
   const connect = () => {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/${encodeURIComponent(id)}?user=${encodeURIComponent(user)}`);
+    let heard = Date.now();
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let retired = false;
+    let handshake: ReturnType<typeof setTimeout> | undefined;
+    // Once per connection, whether it closed or went silent: the next one is tried.
+    const retire = () => {
+      if (retired) return;
+      retired = true;
+      clearTimeout(handshake);
+      clearInterval(heartbeat);
+      if (socket === ws) socket = undefined;
+      showState(client, false);
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 5000);
+    };
+    // A handshake sent to an address nobody answers any more hangs as long.
+    handshake = setTimeout(() => {
+      retire();
+      ws.close();
+    }, SILENCE_MS);
     ws.addEventListener('open', () => {
+      clearTimeout(handshake);
+      if (retired) return;
       socket = ws;
       backoff = 100;
+      heard = Date.now();
+      // A connection whose server vanished without closing it (a killed pod)
+      // stays open here for minutes: silence past SILENCE_MS retires it.
+      heartbeat = setInterval(() => {
+        if (Date.now() - heard > SILENCE_MS) {
+          retire();
+          ws.close();
+        } else send(ws, { type: 'ping' });
+      }, HEARTBEAT_MS);
       client.connect((message) => send(ws, message));
       textarea.disabled = false;
       showState(client, true);
     });
     ws.addEventListener('message', (event) => {
+      if (retired) return;
+      heard = Date.now();
       const message = JSON.parse(String(event.data)) as ServerMessage;
       if (message.type === 'error') status.textContent = `error: ${message.message}`;
       client.receive(message);
       showState(client, true);
     });
-    ws.addEventListener('close', () => {
-      socket = undefined;
-      showState(client, false);
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 5000);
-    });
+    ws.addEventListener('close', retire);
   };
   connect();
 }

@@ -10,10 +10,12 @@ export type ServerMessage =
   | { type: 'snapshot'; version: number; content: string }
   | { type: 'op'; version: number; op: TextOp; clientId: string; seq: number }
   | { type: 'caught-up'; version: number }
-  | { type: 'error'; message: string; seq?: number };
+  | { type: 'error'; message: string; seq?: number }
+  | { type: 'pong' };
 
 export type ClientMessage =
   | { type: 'hello'; clientId: string; version?: number }
+  | { type: 'ping' }
   | { type: 'op'; clientId: string; seq: number; baseVersion: number; op: TextOp };
 
 export class OtClient {
@@ -54,6 +56,8 @@ export class OtClient {
 
   receive(message: ServerMessage): void {
     switch (message.type) {
+      case 'pong':
+        return;
       case 'snapshot':
         this.content = message.content;
         this.version = message.version;

@@ -28,6 +28,13 @@ test('a resubmitted op (same client and sequence) is applied once', () => {
   assert.throws(() => store.submit('nosuch', { user: 'ann', baseVersion: 0, op: ['x'] }), /no document "nosuch"/);
 });
 
+test('hub: a ping gets a pong, from viewers too, before any hello', () => {
+  const hub = new SessionHub(memoryStore());
+  const got: ServerMessage[] = [];
+  hub.open('any', 'vic', 'viewer', (m) => got.push(m)).handle({ type: 'ping' });
+  assert.deepEqual(got, [{ type: 'pong' }]);
+});
+
 test('hub: hello on a vanished document is an error; ops applied over HTTP reach live sessions', () => {
   const store = memoryStore();
   const hub = new SessionHub(store);
