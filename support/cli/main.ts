@@ -5,6 +5,7 @@
 //   cutover lint <manifests...> [--strict]     validate without running
 //   cutover prd coverage|scaffold ...          PRD items against the features' @prd= tags
 //   cutover signoff [verify]                   the release decision and its evidence bundle
+//   cutover issue --results <dir>              what failed in the runs, written up as a GitHub issue
 //   cutover cluster up|down|status             the Kubernetes cluster the kubernetes profile runs on
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +24,8 @@ import { RolloutStateStore } from '../rollout/state-store.ts';
 import { watchManifests, type ManifestWatch } from './reload.ts';
 import { STATE_FILE, callControl, claimDirectory, findControl, platformView, startControlServer, type PlatformView } from './control.ts';
 import { lintManifests } from './lint.ts';
-import { decide } from '../signoff/decision.ts';
+import { decide, readRuns } from '../signoff/decision.ts';
+import { failureIssue } from '../signoff/failure-issue.ts';
 import { MANIFEST, verifySignoff, writeSignoff } from '../signoff/bundle.ts';
 import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../prd/coverage.ts';
 import { loadPrds } from '../prd/parse.ts';
@@ -76,6 +78,13 @@ const USAGE = `usage:
       evidence file). Exits 0 on GO, 1 on NO-GO.
   cutover signoff verify <dir>
       Checks a bundle against its manifest: exits 1 when a file changed, went or was added.
+  cutover issue --results <dir> [--out <file>]
+      What failed in the runs' reports (as signoff reads them), written up as a GitHub
+      issue: each failed scenario with its platform, time scale, failure kind, error,
+      SLOs, rollouts, chaos and the command that runs it again; then the runs. Prints
+      the issue's title (nothing when no scenario failed); the body goes to --out
+      (a stale one is removed when nothing failed), else after the title. The run's
+      page is linked when GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID are set.
   cutover cluster up|down|status
       up: with KUBECONFIG naming a cluster that answers and has Argo Rollouts, uses it
       and creates nothing; otherwise builds and starts a single-node cluster on this
@@ -98,6 +107,7 @@ export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> =
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
   signoff: { flags: ['results', 'prd', 'require', 'features', 'attestations', 'no-pdf'] },
+  issue: { flags: ['results', 'out'] },
   cluster: { actions: ['up', 'down', 'status'], flags: [] },
   help: { flags: [] },
 };
@@ -474,6 +484,27 @@ async function signoff(args: Parsed): Promise<number> {
   return decision.verdict === 'GO' ? 0 : 1;
 }
 
+function issue(args: Parsed): number {
+  const results = args.flags.get('results');
+  if (typeof results !== 'string') throw new UsageError('issue needs --results <dir> (where the runs wrote reports/, e.g. reports/)');
+  const out = args.flags.get('out');
+  const runs = readRuns(results);
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: runId } = process.env;
+  const written = failureIssue(runs, { runUrl: server && repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined });
+  if (written === undefined) {
+    if (typeof out === 'string') fs.rmSync(out, { force: true });
+    console.error(`nothing failed in ${runs.length} run(s): no issue`);
+    return 0;
+  }
+  console.log(written.title);
+  if (typeof out === 'string') {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, written.body);
+    console.error(`wrote ${out}: ${written.failed} failed scenario(s), ${written.body.length} characters`);
+  } else console.log(`\n${written.body}`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -488,6 +519,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'lint') return lint(args);
     if (command === 'prd') return prd(args);
     if (command === 'signoff') return await signoff(args);
+    if (command === 'issue') return issue(args);
     if (command === 'cluster') return await cluster(args);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);

@@ -1,6 +1,7 @@
 // The framework as a user runs it: cucumber-js on a feature, through
 // cucumber.mjs, with reports in a temporary directory. Impossible
-// expectations must fail, say what was measured, and land in the run summary.
+// expectations must fail, say what was measured, and land in the run summary
+// (and in the issue written up from it).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { dryRunFeatures, runFeature } from '../../evidence/report.ts';
 import { RunSummarySchema } from '../../evidence/summary.ts';
+import { readRuns } from '../../signoff/decision.ts';
+import { failureIssue } from '../../signoff/failure-issue.ts';
 import { k6Binary } from '../../traffic/k6.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -45,6 +48,13 @@ test('an impossible expectation fails with what was measured, on both load engin
     assert.equal(summary.prd.totals.provenInRun, 0);
     assert.ok(summary.prd.documents.some((d) => d.document === 'comprehensive-deployment-system'));
   }
+  // Written up as a GitHub issue: each failure with its breach and the command that runs it again.
+  const issue = failureIssue(readRuns(reports));
+  assert.ok(issue && issue.failed === 3, issue?.title);
+  assert.match(issue.body, /`support\/world\/test\/fixtures\/impossible\.feature:7` on \*\*local\*\*, time scale 0\.1: failed \(slo-breach\)/);
+  assert.match(issue.body, /BREACHED: http_req_duration: p\(95\)<0\.001 measured [\d.]+ ms/);
+  assert.match(issue.body, /^\| http_req_duration: p\(95\)<0\.001 \| the whole scenario \([\d.]+ s\) \| [\d.]+ ms \| \d+ \| \d+ \| \*\*BREACHED\*\* \|$/m);
+  assert.match(issue.body, /^CUTOVER_TIME_SCALE=0\.1 npx cucumber-js (--profile \S+ )?support\/world\/test\/fixtures\/impossible\.feature:7$/m);
   // Allure results were written, with the charts.
   const results = fs.readdirSync(path.join(reports, 'allure-results'));
   assert.ok(results.some((f) => f.endsWith('-result.json')));
