@@ -35,6 +35,12 @@ Feature: The pipeline and the release decision
   Scenario: The release is GO only when every required scenario passed, no SLO was breached, coverage is complete and the manual items are attested
     Then the unit tests in "support/signoff/test" all pass, at least 6 of them
 
+  @prd=canary-readme-tasks/tasks/create-github-issue-with-detailed-information-464f
+  Scenario: A night that fails is filed as a GitHub issue with what a maintainer needs, and failing the same way again is a comment on it
+    Then the tests in "support/signoff/test" named like "^the (failure issue|CLI prints the title)" pass, at least 4 of them
+    And the tests in "support/world/test" named like "^an impossible expectation fails" pass, at least 1 of them
+    And the tests in "support/toolchain/test" named like "^the nightly runs every platform" pass, at least 1 of them
+
   @not-applicable
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/configure-github-actions-secrets-56a4
   @prd=comprehensive-deployment-system/phase-12-ci-cd-pipeline-implementation/add-docker-hub-credentials-58a8
@@ -44,8 +50,8 @@ Feature: The pipeline and the release decision
       """
       cutover verifies deployments; its pipeline does not make one. The service images are built
       on the runner and run there, never pushed, so there are no registry credentials; the only
-      token is the run's own, read-only; a merge to main runs the pull-request workflow again
-      rather than deploying. The secrets and the deployment job belong to the pipelines of the
+      token is the run's own, read-only but for filing what failed as an issue; a merge to main
+      runs the pull-request workflow again rather than deploying. The secrets and the deployment job belong to the pipelines of the
       applications cutover verifies.
       """
 

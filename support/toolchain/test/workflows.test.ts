@@ -28,7 +28,7 @@ test('pull requests run lint, typecheck and the unit tests (npm test), then the 
   assert.match(test, /npx tsc --noEmit/, 'npm test typechecks');
 });
 
-test('the nightly runs every platform at real durations with k6, one Allure report with history, the sign-off, an SBOM and npm audit', () => {
+test('the nightly runs every platform at real durations with k6, one Allure report with history, the sign-off, an issue for what failed, an SBOM and npm audit', () => {
   const nightly = workflow('nightly.yml');
   assert.ok(nightly.on.schedule?.[0]?.cron);
   assert.deepEqual(nightly.jobs.features.strategy.matrix.platform, ['local', 'docker', 'kubernetes']);
@@ -56,6 +56,16 @@ test('the nightly runs every platform at real durations with k6, one Allure repo
   assert.match(all, /if \[ "\$platform" = local \]; then cp -r "\$d"\/\. reports\/; else cp -r "\$d" "reports\/\$platform"; fi/);
   for (const command of [/^npm run report$/m, /^npx cutover signoff --results reports\/ --prd "\$CUTOVER_PRD_DIR"$/m, /^npm run sbom$/m, /^npm audit --omit=dev --audit-level=high$/m]) assert.match(all, command);
   assert.ok(report.steps.some((s: { uses?: string; with?: { path?: string } }) => s.uses === 'actions/upload-artifact@v4' && s.with?.path?.includes('reports/signoff/')));
+  // What failed is filed as an issue (a repeat of an open one's title is a comment), the job's only write.
+  assert.deepEqual(report.permissions, { contents: 'read', issues: 'write' });
+  assert.deepEqual(nightly.permissions, { contents: 'read' });
+  const filing = report.steps.find((s: { run?: string }) => s.run?.includes('npx cutover issue'));
+  assert.ok(filing, 'a step files what failed');
+  assert.match(filing.run, /^title=\$\(npx cutover issue --results reports\/ --out reports\/issue\.md\)$/m);
+  assert.match(filing.run, /gh issue comment "\$existing" --body-file reports\/issue\.md/);
+  assert.match(filing.run, /gh issue create --title "\$title" --label nightly-failure --body-file reports\/issue\.md/);
+  assert.equal(filing.env?.GH_TOKEN, '${{ github.token }}');
+  assert.match(filing.if, /!cancelled\(\)/, 'it runs after a NO-GO sign-off too');
 });
 
 test('a broken workflow: each problem named with its file and line', (t) => {
