@@ -35,6 +35,10 @@ Feature: The pipeline and the release decision
   Scenario: The release is GO only when every required scenario passed, no SLO was breached, coverage is complete and the manual items are attested
     Then the unit tests in "support/signoff/test" all pass, at least 6 of them
 
+  @prd=canary-readme-tasks/tasks/validate-success-criteria-at-each-phase-46c4
+  Scenario: The sign-off validates each PRD phase: only when every item in it was proven by a passed scenario, attested, or does not apply
+    Then the tests in "support/signoff/test" named like "^(phases: one is validated|the bundle:)" pass, at least 2 of them
+
   @prd=canary-readme-tasks/tasks/create-github-issue-with-detailed-information-464f
   Scenario: A night that fails is filed as a GitHub issue with what a maintainer needs, and failing the same way again is a comment on it
     Then the tests in "support/signoff/test" named like "^the (failure issue|CLI prints the title)" pass, at least 4 of them

@@ -74,8 +74,9 @@ const USAGE = `usage:
       "@severity:critical"; default all), no SLO was breached, every PRD item is covered
       and every manual item attested (default attestations/). Writes <dir>/signoff/:
       index.html and signoff.pdf (verdict, reasons, SLOs, rollout and rollback times,
-      coverage), signoff.json, the run summaries and ${MANIFEST} (SHA-256 of every
-      evidence file). Exits 0 on GO, 1 on NO-GO.
+      coverage, and each PRD phase validated or not: every item in it proven by a passed
+      scenario, attested, or not applicable), signoff.json, the run summaries and
+      ${MANIFEST} (SHA-256 of every evidence file). Exits 0 on GO, 1 on NO-GO.
   cutover signoff verify <dir>
       Checks a bundle against its manifest: exits 1 when a file changed, went or was added.
   cutover issue --results <dir> [--out <file>]
@@ -479,6 +480,8 @@ async function signoff(args: Parsed): Promise<number> {
   const bundle = await writeSignoff(decision, results, { pdf: !args.flags.has('no-pdf') });
   console.log(`${decision.verdict}: ${decision.required.filter((r) => r.status === 'passed').length} of ${decision.required.length} required scenario(s) passed, ${decision.slos.filter((s) => !s.passed).length} of ${decision.slos.length} SLO(s) breached, ${decision.runs.length} run(s)`);
   for (const r of decision.reasons.slice(0, 40)) console.log(`  - ${r}`);
+  const unvalidated = decision.phases.filter((p) => !p.validated);
+  console.log(`PRD phases validated: ${decision.phases.length - unvalidated.length} of ${decision.phases.length}${unvalidated.length > 0 ? `; not: ${unvalidated.slice(0, 8).map((p) => `${p.document} / ${p.phase}`).join('; ')}${unvalidated.length > 8 ? '; …' : ''}` : ''}`);
   if (decision.reasons.length > 40) console.log(`  … ${decision.reasons.length - 40} more reason(s) in signoff.json`);
   console.log(`wrote ${bundle.dir}: index.html${bundle.pdf ? ', signoff.pdf' : ''}, signoff.json, ${MANIFEST} (${bundle.hashed} files)`);
   return decision.verdict === 'GO' ? 0 : 1;

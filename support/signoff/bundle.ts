@@ -68,6 +68,9 @@ ${table(['scenario', 'rollout', 'strategy', 'from', 'to', 'phase', 'rollout time
 <h2>PRD coverage</h2>
 ${table(['document', 'automated', 'manual', 'not applicable', 'missing'], decision.coverage.map((d) => [td(d.title), td(d.automated), td(d.manual), td(d.notApplicable), td(d.missing, d.missing > 0 ? 'bad' : 'ok')]))}
 ${chart}
+<h2>Success criteria per phase (${decision.phases.filter((p) => p.validated).length} of ${decision.phases.length} phases validated)</h2>
+<p><small>A phase is validated when every item in it was proven (a scenario tagged with it passed in these runs and none failed), attested, or does not apply.</small></p>
+${table(['document', 'phase', 'items', 'proven', 'attested', 'not applicable', 'failed', 'not run', 'unattested', 'missing', ''], decision.phases.map((p) => [td(p.document), td(p.phase), td(p.items), td(p.proven), td(p.attested), td(p.notApplicable), td(p.failed, p.failed > 0 ? 'bad' : ''), td(p.notRun, p.notRun > 0 ? 'bad' : ''), td(p.unattested, p.unattested > 0 ? 'bad' : ''), td(p.missing, p.missing > 0 ? 'bad' : ''), td(p.validated ? 'validated' : 'not validated', p.validated ? 'ok' : 'bad')]))}
 <h2>Manual items (${decision.manual.filter((m) => m.attestedBy).length} of ${decision.manual.length} attested)</h2>
 ${table(['item', 'attested by', 'when', 'evidence'], decision.manual.map((m) => [td(m.text), m.attestedBy ? td(m.attestedBy.who) : td('not attested', 'bad'), td(m.attestedBy?.when ?? ''), m.attestedBy ? `<td><a href="${escapeHtml(m.attestedBy.evidence)}">${escapeHtml(m.attestedBy.evidence)}</a></td>` : td('')]))}
 </body></html>`;

@@ -76,6 +76,30 @@ export interface Decision {
   rollouts: RolloutRow[];
   coverage: { document: string; title: string; automated: number; manual: number; notApplicable: number; missing: number }[];
   manual: { item: string; document: string; text: string; attestedBy?: { who: string; when: string; evidence: string; file: string } }[];
+  /** Each PRD phase (a document's section) and whether the runs validated every success criterion in it. */
+  phases: PhaseValidation[];
+}
+
+/**
+ * A phase is validated when every item in it is settled by evidence: proven
+ * (a scenario tagged with it passed in the runs and none failed), attested
+ * (manual), or not applicable. What keeps it from that is counted.
+ */
+export interface PhaseValidation {
+  document: string;
+  phase: string;
+  items: number;
+  proven: number;
+  attested: number;
+  notApplicable: number;
+  /** Automated items with a failed scenario in the runs. */
+  failed: number;
+  /** Automated items no scenario of the runs ran. */
+  notRun: number;
+  /** Manual items without an attestation. */
+  unattested: number;
+  missing: number;
+  validated: boolean;
 }
 
 export interface DecideOptions {
@@ -139,6 +163,31 @@ export function decide(options: DecideOptions): Decision {
   const unattested = manual.filter((m) => m.attestedBy === undefined);
   if (unattested.length > 0) reasons.push(`${unattested.length} manual item(s) without an attestation in ${options.attestationsDir ?? 'attestations'}/: ${unattested.slice(0, 5).map((m) => m.item).join(', ')}${unattested.length > 5 ? ', …' : ''}`);
 
+  // What the runs did to each item: a scenario tagged with it (or with an embedded copy of it) passed or failed.
+  const original = new Map(documents.flatMap((d) => d.items.map((i) => [i.id, i.sameAs ?? i.id] as const)));
+  const ran = runs.flatMap((r) => r.summary.scenarios).filter((s) => s.status === 'passed' || s.status === 'failed');
+  const itemsOf = (status: string) => new Set(ran.filter((s) => s.status === status).flatMap((s) => s.prd.map((id) => original.get(id) ?? id)));
+  const passedItems = itemsOf('passed');
+  const failedItems = itemsOf('failed');
+  const phases: PhaseValidation[] = [];
+  for (const c of coverage.items) {
+    let phase = phases.find((p) => p.document === c.item.document && p.phase === c.item.section);
+    if (phase === undefined) {
+      phase = { document: c.item.document, phase: c.item.section, items: 0, proven: 0, attested: 0, notApplicable: 0, failed: 0, notRun: 0, unattested: 0, missing: 0, validated: false };
+      phases.push(phase);
+    }
+    phase.items++;
+    if (c.state === 'missing') phase.missing++;
+    else if (c.state === 'not-applicable') phase.notApplicable++;
+    else if (c.state === 'manual') {
+      if (attestedBy.has(c.item.id)) phase.attested++;
+      else phase.unattested++;
+    } else if (failedItems.has(c.item.id)) phase.failed++;
+    else if (passedItems.has(c.item.id)) phase.proven++;
+    else phase.notRun++;
+  }
+  for (const p of phases) p.validated = p.failed + p.notRun + p.unattested + p.missing === 0;
+
   return {
     verdict: reasons.length === 0 ? 'GO' : 'NO-GO',
     reasons,
@@ -150,5 +199,6 @@ export function decide(options: DecideOptions): Decision {
     rollouts,
     coverage: coverage.documents.map((d) => ({ document: d.document, title: d.title, automated: d.counts.automated, manual: d.counts.manual, notApplicable: d.counts['not-applicable'], missing: d.counts.missing })),
     manual,
+    phases,
   };
 }

@@ -110,6 +110,27 @@ test('--require: only the scenarios it selects must pass; one that selects nothi
   assert.throws(() => decide({ ...options(f), require: '@a and (' }), /--require "@a and \(" is not a tag expression/);
 });
 
+test('phases: one is validated only when every item in it was proven, attested or does not apply; a failed, unrun, unattested or missing item keeps it from that', (t) => {
+  const f = fixture(t);
+  const phase = (d: ReturnType<typeof decide>, name: string) => d.phases.find((p) => p.phase === name);
+  const go = decide(options(f));
+  assert.deepEqual(phase(go, 'Rollout'), { document: 'release', phase: 'Rollout', items: 2, proven: 2, attested: 0, notApplicable: 0, failed: 0, notRun: 0, unattested: 0, missing: 0, validated: true });
+  assert.deepEqual(phase(go, 'Governance'), { document: 'release', phase: 'Governance', items: 1, proven: 0, attested: 1, notApplicable: 0, failed: 0, notRun: 0, unattested: 0, missing: 0, validated: true });
+  // A failed scenario, even beside a passed one for the same item in another run.
+  writeRun(f.results, [scenario('Canary', f.ids[0] as string), scenario('Rollback', f.ids[1] as string, { status: 'failed', error: 'boom' })]);
+  writeRun(path.join(f.results, 'docker'), [scenario('Rollback', f.ids[1] as string)], 'docker');
+  assert.deepEqual(phase(decide(options(f)), 'Rollout'), { ...phase(go, 'Rollout'), proven: 1, failed: 1, validated: false });
+  // Not run: a skipped scenario proves nothing.
+  fs.rmSync(path.join(f.results, 'docker'), { recursive: true });
+  writeRun(f.results, [scenario('Canary', f.ids[0] as string), scenario('Rollback', f.ids[1] as string, { status: 'skipped' })]);
+  assert.deepEqual(phase(decide(options(f)), 'Rollout'), { ...phase(go, 'Rollout'), proven: 1, notRun: 1, validated: false });
+  // Unattested, and an item no scenario covers.
+  fs.rmSync(path.join(f.attestations, 'security-sign-off.yaml'));
+  fs.appendFileSync(path.join(f.prd, 'release.md'), '- [ ] Audit log kept for a year\n');
+  const d = decide(options(f));
+  assert.deepEqual(phase(d, 'Governance'), { ...phase(go, 'Governance'), items: 2, attested: 0, unattested: 1, missing: 1, validated: false });
+});
+
 test('a results folder without runs, a damaged summary or a malformed attestation is an error naming the file', (t) => {
   const f = fixture(t);
   const empty = path.join(f.root, 'empty');
@@ -136,6 +157,8 @@ test('the bundle: summary, decision, evidence copies and a manifest that tells w
   assert.match(html, /42\.0 s/, 'the rollout time');
   assert.match(html, /<svg/, 'the coverage chart');
   assert.match(html, /Dana Reyes/);
+  assert.match(html, /Success criteria per phase \(2 of 2 phases validated\)/);
+  assert.match(html, /<td>release<\/td><td>Rollout<\/td><td>2<\/td><td>2<\/td>.*<td class="ok">validated<\/td>/);
   const manifest = fs.readFileSync(path.join(dir, MANIFEST), 'utf8');
   assert.match(manifest, /^[0-9a-f]{64} {2}signoff\.json$/m);
   assert.match(manifest, /^[0-9a-f]{64} {2}\.\.\/allure-results\/local-result\.json$/m);
