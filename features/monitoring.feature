@@ -175,6 +175,21 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
     And the aggregated logs of rollout "tinyurl" have a line at level "error" with the trace id of the last response
     And the aggregated logs of rollout "tinyurl" hold lines from at least 4 pods
 
+  @prd=comprehensive-deployment-system/phase-14-production-readiness/configure-log-retention-policies-8758
+  Scenario Outline: Pod logs are kept on disk under a retention policy: past its <bound> the oldest are deleted, and the newest line is kept as written
+    Given the pods' logs are archived on disk, kept for <age> and at most "<size>"
+    # Every second request fails, and each failure is logged at error: lines enough to prune.
+    And the rollout "tinyurl" from "k8s/canary/tinyurl.yaml" is healthy at "cutover/tinyurl:v1", with the environment:
+      | FAULT_ERROR_RATE | 0.5 |
+    When 50 requests per second are sent to "tinyurl" for 10 seconds
+    Then the log archive was pruned for its <bound>, holds at most its size and no line older than its age
+    And the newest line the pods of rollout "tinyurl" wrote is in the log archive, as written
+
+    Examples:
+      | bound | age       | size   |
+      | age   | 3 seconds | 10 MiB |
+      | size  | 1 hour    | 32 KiB |
+
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/document-monitoring-queries-and-dashboards-11cc
   Scenario: The monitoring documentation names every rule, alert and dashboard
     Then "docs/monitoring.md" documents every rule in "k8s/monitoring/rules" and every dashboard in "k8s/monitoring/dashboards"

@@ -1,7 +1,9 @@
 // The pods' logs, aggregated by the platform: what an operator checks after a
-// deployment, and the way from a request's trace id to its log lines.
-import { Then } from '@cucumber/cucumber';
+// deployment, the way from a request's trace id to its log lines, and the
+// archive on disk that keeps them under a retention policy.
+import { Given, Then } from '@cucumber/cucumber';
 import { formatLogEntry, parseLevel } from '../support/logs/aggregate.ts';
+import { parseSize, type LogArchive } from '../support/logs/archive.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** No structured line of any pod of the rollout (stopped pods too) is at this level or above, e.g. "error"; the lines found are attached. */
@@ -36,5 +38,56 @@ Then('the aggregated logs of rollout {string} have a line at level {string} with
   const atLevel = lines.filter((e) => e.level === level);
   await this.evidence.verify(`a ${level} line of trace ${traceId}`, atLevel.length > 0, { expected: `a ${level} line with trace id ${traceId}`, measured: lines.map((e) => `${e.pod}: ${e.level ?? '-'} ${e.message ?? e.line}`) }, () =>
     `no ${level} line with trace id ${traceId} in the logs of ${rollout} (${lines.length} line(s) with that trace id)`,
+  );
+});
+
+function archiveOf(world: CutoverWorld): LogArchive {
+  const archive = world.session.logArchive;
+  if (archive === undefined) throw new Error('the pods\' logs are not archived in this scenario: start with "Given the pods\' logs are archived on disk, kept for … and at most …"');
+  return archive;
+}
+
+/** From now on the pods' lines are also kept on disk under this retention policy, pruned as it runs (a retention is wall-clock time: not scaled); e.g. kept for 3 seconds and at most "10 MiB". */
+Given("the pods' logs are archived on disk, kept for {duration} and at most {string}", function (this: CutoverWorld, maxAgeMs: number, sizeText: string) {
+  const maxBytes = parseSize(sizeText);
+  if (maxBytes === undefined || maxBytes <= 0) throw new Error(`"${sizeText}" is not a size: expected e.g. 100MiB, 512 KiB or 1GiB`);
+  this.session.archivePodLogs({ maxAgeMs, maxBytes });
+});
+
+/**
+ * The archive deleted segments for this reason ("age" or "size") while the
+ * scenario ran, and, pruned once more, holds at most its size and no line
+ * older than its age plus a segment's span (whole segments are deleted).
+ */
+Then('the log archive was pruned for its {word}, holds at most its size and no line older than its age', async function (this: CutoverWorld, reason: string) {
+  if (reason !== 'age' && reason !== 'size') throw new Error(`pruned for its "${reason}": expected age or size`);
+  const archive = archiveOf(this);
+  const last = archive.prune();
+  const removed = { age: archive.pruned.reduce((n, r) => n + r.removedByAge, 0), size: archive.pruned.reduce((n, r) => n + r.removedBySize, 0) };
+  const kept = archive.read();
+  const oldestAgeMs = kept.length > 0 ? Date.now() - Date.parse((kept[0] as (typeof kept)[number]).at) : 0;
+  // A line is stamped as it is read from the pod, a moment before it is appended.
+  const ageBoundMs = archive.retention.maxAgeMs + archive.segmentMs + 250;
+  const measured = { segmentsRemovedForAge: removed.age, segmentsRemovedForSize: removed.size, keptBytes: last.keptBytes, keptLines: kept.length, oldestLineAgeMs: oldestAgeMs };
+  await this.evidence.verify(
+    `log archive pruned for its ${reason}, within its policy`,
+    removed[reason] > 0 && last.keptBytes <= archive.retention.maxBytes && kept.length > 0 && oldestAgeMs <= ageBoundMs,
+    { expected: { prunedFor: reason, maxBytes: archive.retention.maxBytes, oldestLineAgeMs: `≤ ${ageBoundMs}` }, measured },
+    () =>
+      removed[reason] === 0
+        ? `the log archive deleted no segment for its ${reason} (${JSON.stringify(measured)})`
+        : kept.length === 0
+          ? 'the log archive kept no line at all'
+          : `the log archive is outside its policy: ${last.keptBytes} bytes (at most ${archive.retention.maxBytes}), oldest line ${oldestAgeMs} ms old (at most ${ageBoundMs})`,
+  );
+});
+
+/** The newest line the rollout's pods wrote, as the platform aggregated it, is the archive's newest for the rollout, field for field. */
+Then('the newest line the pods of rollout {string} wrote is in the log archive, as written', async function (this: CutoverWorld, rollout: string) {
+  const written = this.session.platform.logs({ rollout }).at(-1);
+  if (written === undefined) throw new Error(`no pod of rollout ${rollout} wrote a line: nothing to find in the archive`);
+  const archived = archiveOf(this).read({ rollout }).at(-1);
+  await this.evidence.verify(`the newest line of ${rollout} archived as written`, JSON.stringify(archived) === JSON.stringify(written), { expected: written, measured: archived ?? null }, () =>
+    archived === undefined ? `the log archive holds no line of ${rollout}` : `the archive's newest line of ${rollout} is not the newest written:\n  written:  ${formatLogEntry(written)}\n  archived: ${formatLogEntry(archived)}`,
   );
 });

@@ -57,13 +57,16 @@ export class LogAggregator {
 
   constructor(private readonly limit = 100_000) {}
 
-  add(entry: Omit<LogEntry, 'level' | 'message' | 'traceId'>): void {
-    this.entries.push({ ...entry, ...parseLogLine(entry.line) });
+  /** Stores a line and returns it as stored (with its structured parts). */
+  add(entry: Omit<LogEntry, 'level' | 'message' | 'traceId'>): LogEntry {
+    const stored = { ...entry, ...parseLogLine(entry.line) };
+    this.entries.push(stored);
     if (this.entries.length > this.limit) {
       const over = this.entries.length - this.limit;
       this.entries.splice(0, over);
       this.dropped += over;
     }
+    return stored;
   }
 
   query(q: LogQuery = {}): LogEntry[] {

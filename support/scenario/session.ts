@@ -8,10 +8,12 @@ import path from 'node:path';
 import type { ChaosInjection } from '../chaos/injection.ts';
 import { CHAOS_KINDS, type ChaosExperiment } from '../chaos/model.ts';
 import { SteadyStateProbe, type FaultSpan, type SteadyStateCheck } from '../chaos/steady-state.ts';
+import { LogArchive, type LogRetention } from '../logs/archive.ts';
 import { loadManifestFiles } from '../manifests/load.ts';
 import { latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
 import type { EvidenceRecorder } from '../evidence/recorder.ts';
 import { withRolloutEnv } from '../manifests/env-override.ts';
+import { LocalPlatform } from '../platform/local/platform.ts';
 import { createPlatform, type Platform, type PlatformKind, type RolloutHandle } from '../platform/platform.ts';
 import type { RolloutPhase, RolloutStatus } from '../rollout/controller.ts';
 import { canaryWeights, rolloutDurations } from '../rollout/observations.ts';
@@ -61,6 +63,8 @@ export class VerificationSession {
   /** Moments marked by the scenario itself (an Ingress cut over, rolled back), for the windows named after them. */
   readonly marks: { at: string; reason: string }[] = [];
   private readonly log: (line: string) => void;
+  /** The pods' logs on disk, once a scenario asked for them (archivePodLogs). */
+  logArchive: LogArchive | undefined;
 
   constructor(readonly options: SessionOptions) {
     this.evidence = options.evidence;
@@ -131,6 +135,29 @@ export class VerificationSession {
     fs.writeFileSync(copy, withRolloutEnv(fs.readFileSync(full, 'utf8'), file, rollout, env));
     this.log(`applying ${file} with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ')} on rollout ${rollout}`);
     await this.platform.applyFiles([copy]);
+  }
+
+  /**
+   * From now on the pods' lines are also kept on disk (a folder of this
+   * scenario's, removed at teardown) under the retention policy, pruned as
+   * the policy says; the local and docker platforms only (on a cluster the
+   * kubelet rotates container logs).
+   */
+  archivePodLogs(retention: LogRetention): LogArchive {
+    const platform = this.platform;
+    if (!(platform instanceof LocalPlatform)) throw new Error(`the ${platform.kind} platform does not archive pod logs here: the local and docker platforms do (on a cluster the kubelet rotates container logs)`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-pod-logs-'));
+    const archive = new LogArchive(dir, retention);
+    platform.archiveLogs(archive);
+    archive.startPruning();
+    this.onCleanup(`log archive ${dir}`, async () => {
+      archive.close();
+      const sum = (key: 'removedByAge' | 'removedBySize' | 'removedBytes') => archive.pruned.reduce((n, r) => n + r[key], 0);
+      this.log(`log archive: ${archive.pruned.length} prune round(s) deleted ${sum('removedByAge')} segment(s) for age and ${sum('removedBySize')} for size, ${sum('removedBytes')} bytes`);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    this.logArchive = archive;
+    return archive;
   }
 
   rollout(name: string): RolloutHandle {

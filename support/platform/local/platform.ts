@@ -35,6 +35,7 @@ import type { ChaosInjection, ChaosPod } from '../../chaos/injection.ts';
 import { LocalChaos } from '../../chaos/local.ts';
 import type { ChaosExperiment } from '../../chaos/model.ts';
 import { LogAggregator, type LogEntry, type LogQuery } from '../../logs/aggregate.ts';
+import type { LogArchive } from '../../logs/archive.ts';
 import { registerPodMetrics, type ProcessUsage } from './pod-metrics.ts';
 import { RolloutMetrics } from './rollout-metrics.ts';
 import { type LoadedRuleFile, scaleRuleFile } from '../../monitoring/rules.ts';
@@ -134,6 +135,7 @@ export class LocalPlatform implements Platform {
   private readonly registry = new Registry();
   private readonly rolloutMetrics: RolloutMetrics;
   private readonly aggregatedLogs = new LogAggregator();
+  private logArchive: LogArchive | undefined;
   /** The rollout and image of every pod started, for its log lines (kept after it stops). */
   private readonly podInfo = new Map<string, { rollout: string; image: string }>();
   private readonly chaos: LocalChaos;
@@ -184,7 +186,8 @@ export class LocalPlatform implements Platform {
     });
     this.supervisor.onLog = (l) => {
       const pod = this.podInfo.get(l.replica);
-      this.aggregatedLogs.add({ at: l.at, pod: l.replica, rollout: pod?.rollout ?? '', image: pod?.image ?? '', stream: l.stream, line: l.line });
+      const stored = this.aggregatedLogs.add({ at: l.at, pod: l.replica, rollout: pod?.rollout ?? '', image: pod?.image ?? '', stream: l.stream, line: l.line });
+      this.logArchive?.append(stored);
     };
     this.rolloutMetrics = new RolloutMetrics(this.registry, {
       rollouts: () =>
@@ -620,6 +623,11 @@ export class LocalPlatform implements Platform {
     const backups = await backupDataDir(path.join(this.dataDir, rollout), destDir);
     for (const b of backups) this.record(`rollout/${rollout}`, 'BackedUp', describeBackup(b));
     return backups;
+  }
+
+  /** From now on every line is also kept on disk, under the archive's retention policy (the caller prunes and closes it). */
+  archiveLogs(archive: LogArchive): void {
+    this.logArchive = archive;
   }
 
   /** Every line every pod of this platform wrote (stopped pods too), as a log store would answer the query. */
