@@ -2,6 +2,7 @@
 //   cutover up <manifests...>                 run them here, with a live status view and a control API
 //   cutover rollout <action> <name> [...]      talk to the running `cutover up`
 //   cutover pods                               every pod's state and readiness-probe health
+//   cutover logs [<rollout>]                   the pods' lines kept on disk under a retention policy
 //   cutover lint <manifests...> [--strict]     validate without running
 //   cutover prd coverage|scaffold ...          PRD items against the features' @prd= tags
 //   cutover signoff [verify]                   the release decision and its evidence bundle
@@ -31,6 +32,8 @@ import { coverageTable, prdCoverage, scaffoldMissing, scanFeatures } from '../pr
 import { loadPrds } from '../prd/parse.ts';
 import { platformLines, podLines, rolloutLines } from './view.ts';
 import { healthLines, summarizeHealth } from '../platform/local/health.ts';
+import { formatLogEntry, parseLevel, type LogLevel } from '../logs/aggregate.ts';
+import { DEFAULT_RETENTION, LogArchive, type LogRetention } from '../logs/archive.ts';
 
 const USAGE = `usage:
   cutover up <manifests...> [--platform local|docker] [--port <n>] [--quiet] [--fresh]
@@ -42,6 +45,7 @@ const USAGE = `usage:
       webhooks of cutover.config.yaml (notifications.webhooks: url, triggers, headers). Rollout state is kept
       in .cutover/state.db and the pods' data in .cutover/data/: started again in this
       directory, it resumes each rollout where it was (--fresh forgets the rollout state).
+      The pods' lines are kept in .cutover/logs/ under a retention policy (cutover logs).
   cutover rollout set-image <rollout> <image> [--container <name>]
   cutover rollout promote <rollout> [--full]
   cutover rollout abort|retry|pause <rollout>
@@ -53,6 +57,11 @@ const USAGE = `usage:
   cutover pods [--json]
       Every pod: rollout, revision, role, state, restarts and its readiness probe's results.
       These talk to the \`cutover up\` started in this directory (or --control <url>).
+  cutover logs [<rollout>] [--since <duration>] [--level <level>]
+      The pods' lines that \`cutover up\` kept in .cutover/logs (kept for 168h, at most
+      100MiB, unless logs.retention in cutover.config.yaml says otherwise: maxAge,
+      maxSize), oldest first: of one rollout, of the last --since (e.g. 10m), at
+      --level or above (structured lines only: trace … fatal). Works after it stopped.
   cutover lint <manifests...> [--strict]
       Validates manifests; exits 1 on errors (and on warnings with --strict).
   cutover prd coverage --prd <dir-or-files> [--features <dir>] [--json] [--allow-missing]
@@ -99,12 +108,14 @@ class UsageError extends Error {}
 /** What `cutover up` keeps between runs in its directory. */
 const STATE_DB = path.join('.cutover', 'state.db');
 const DATA_DIR = path.join('.cutover', 'data');
+const LOGS_DIR = path.join('.cutover', 'logs');
 
 /** Every command, its actions and the flags it takes, as USAGE states them: what a command line in the docs is checked against. */
 export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> = {
   up: { flags: ['platform', 'port', 'quiet', 'fresh'] },
   rollout: { actions: ['set-image', 'promote', 'abort', 'retry', 'pause', 'undo', 'status', 'list'], flags: ['container', 'full', 'to-revision', 'watch', 'timeout', 'control', 'json'] },
   pods: { flags: ['json', 'control'] },
+  logs: { flags: ['since', 'level'] },
   lint: { flags: ['strict'] },
   prd: { actions: ['coverage', 'scaffold', 'items'], flags: ['prd', 'features', 'json', 'allow-missing', 'out'] },
   signoff: { flags: ['results', 'prd', 'require', 'features', 'attestations', 'no-pdf'] },
@@ -114,7 +125,7 @@ export const COMMANDS: Record<string, { actions?: string[]; flags: string[] }> =
 };
 
 /** Flags that take a value (the next argument, or after "="). */
-const VALUED_FLAGS = ['platform', 'port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out', 'results', 'require', 'attestations'];
+const VALUED_FLAGS = ['platform', 'port', 'container', 'to-revision', 'timeout', 'control', 'prd', 'features', 'out', 'results', 'require', 'attestations', 'since', 'level'];
 
 /** What is wrong with a `cutover ...` command line (arguments after "cutover"), without running it: empty when it is one the CLI takes. */
 export function commandProblems(argv: string[]): string[] {
@@ -176,6 +187,43 @@ function loadNotifier(say: (line: string) => void): WebhookNotifier | undefined 
   return new WebhookNotifier(webhooks, { log: say });
 }
 
+function podLogs(args: Parsed): number {
+  const [rollout, extra] = args.positional;
+  if (extra !== undefined) throw new UsageError(`cutover logs takes at most one rollout, not "${extra}" too`);
+  const sinceFlag = args.flags.get('since');
+  const levelFlag = args.flags.get('level');
+  let since: number | undefined;
+  if (typeof sinceFlag === 'string') {
+    const ms = parseDuration(sinceFlag);
+    if (ms === undefined) throw new UsageError(`--since "${sinceFlag}": expected a duration (${DURATION_FORMS})`);
+    since = Date.now() - ms;
+  }
+  let minLevel: LogLevel | undefined;
+  if (typeof levelFlag === 'string') {
+    try {
+      minLevel = parseLevel(levelFlag);
+    } catch (err) {
+      throw new UsageError(`--level: ${(err as Error).message}`);
+    }
+  }
+  if (!fs.existsSync(LOGS_DIR)) {
+    console.error(`no pod logs in ${LOGS_DIR}: \`cutover up\` in this directory keeps them there`);
+    return 1;
+  }
+  const entries = new LogArchive(LOGS_DIR).read({ rollout, since, minLevel });
+  for (const e of entries) console.log(formatLogEntry(e));
+  if (entries.length === 0) console.error(`no line in ${LOGS_DIR}${rollout ? ` of rollout ${rollout}` : ''}${sinceFlag ? ` in the last ${String(sinceFlag)}` : ''}${minLevel ? ` at ${minLevel} or above` : ''}`);
+  return 0;
+}
+
+/** The pods' log retention of cutover.config.yaml (logs.retention), else the default. */
+function loadLogRetention(): LogRetention {
+  const file = path.resolve(CONFIG_FILE);
+  return (fs.existsSync(file) ? readCutoverConfig(file).logs.retention : undefined) ?? DEFAULT_RETENTION;
+}
+
+const describeRetention = (r: LogRetention) => `${r.maxAgeMs / 3600_000 >= 1 ? `${r.maxAgeMs / 3600_000}h` : `${r.maxAgeMs / 1000}s`}, at most ${(r.maxBytes / 1024 ** 2).toFixed(r.maxBytes % 1024 ** 2 === 0 ? 0 : 2)} MiB`;
+
 async function up(args: Parsed): Promise<number> {
   const files = args.positional;
   if (files.length === 0) throw new UsageError('cutover up needs at least one manifest file');
@@ -198,6 +246,7 @@ async function up(args: Parsed): Promise<number> {
   // The configuration is read before anything is taken or started: a bad one changes nothing.
   const catalog = loadCatalog();
   const notifier = loadNotifier(say);
+  const retention = loadLogRetention();
   // One `cutover up` per directory: the state and data here are its own.
   const crashed = claimDirectory();
   if (crashed !== undefined) console.log(`the cutover up before (pid ${crashed.pid}, started ${crashed.startedAt}) did not stop cleanly: what it left is cleaned up and its rollouts resume`);
@@ -228,6 +277,10 @@ async function up(args: Parsed): Promise<number> {
     stateStore: store,
     ...(runtime ? { runtime } : {}),
   });
+  const logArchive = new LogArchive(path.resolve(LOGS_DIR), retention);
+  platform.archiveLogs(logArchive);
+  logArchive.startPruning((r) => say(`log archive: deleted ${r.removedSegments} segment(s) (${r.removedByAge} past their age, ${r.removedBySize} over the size), ${r.keptBytes} bytes kept`));
+  console.log(`pod logs: kept in ${LOGS_DIR} for ${describeRetention(retention)} (logs.retention in ${CONFIG_FILE}); read them with \`cutover logs\``);
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
   let watch: ManifestWatch | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -241,6 +294,7 @@ async function up(args: Parsed): Promise<number> {
     console.log('\nstopping: controllers, replicas, routers…');
     await control?.close();
     await platform.close();
+    logArchive.close();
     // What the last moves notified still goes out (bounded).
     await notifier?.close();
     store.close();
@@ -519,6 +573,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'up') return await up(args);
     if (command === 'rollout') return await rollout(args);
     if (command === 'pods') return await pods(args);
+    if (command === 'logs') return podLogs(args);
     if (command === 'lint') return lint(args);
     if (command === 'prd') return prd(args);
     if (command === 'signoff') return await signoff(args);

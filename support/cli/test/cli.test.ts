@@ -58,6 +58,14 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
   assert.match(pods.stdout, /^demo-\S+ +demo +2 +stable +ready +0 +\d+\/\d+ +ok HTTP 200 in [\d.]+ ms, \d+ s ago$/m);
   const podsJson = JSON.parse(cli('pods', '--json').stdout) as { rollout: string; ready: boolean; health: { probes: number } }[];
   assert.ok(podsJson.some((p) => p.rollout === 'demo' && p.ready && p.health.probes > 0), JSON.stringify(podsJson));
+  // The pods' lines, kept on disk: by rollout and by level (the demo's plain lines have none); a bad flag value is a usage error.
+  assert.match(started.output(), /pod logs: kept in \.cutover\/logs for 168h, at most 100 MiB/);
+  const logs = cli('logs', 'demo');
+  assert.equal(logs.status, 0, logs.stderr);
+  assert.match(logs.stdout, /^\S+ demo-\S+ \(argoproj\/rollouts-demo:green\) stdout: .*listening on/m);
+  assert.equal(cli('logs', 'demo', '--level', 'error').stdout, '');
+  assert.match(cli('logs', '--since', 'soon').stderr, /--since "soon": expected a duration/);
+  assert.equal(cli('logs', '--level', 'loud').status, 2);
   // Validated before anything is sent: an unknown flag, --json with --watch.
   const bogus = cli('rollout', 'status', 'demo', '--bogus');
   assert.equal(bogus.status, 2);
@@ -75,6 +83,7 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
   assert.equal(code, 0, output);
   assert.match(output, /stopped; nothing left running/);
   assert.ok(!fs.existsSync(state), 'the control file is removed');
+  assert.match(cli('logs', 'demo').stdout, /rollouts-demo:blue/, 'the logs outlive the run');
   const after = cli('rollout', 'status', 'demo');
   assert.equal(after.status, 1);
   assert.match(after.stderr, /no running `cutover up` found/);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { WebhookSchema } from '../../notifications/webhook.ts';
+import { LogRetentionSchema } from '../../logs/archive.ts';
 import { SERVICE_NAMES } from '../../../services/registry.ts';
 import { ManifestError, lineOf, pathText } from '../../manifests/load.ts';
 
@@ -57,11 +58,13 @@ export const CatalogEntrySchema = z.object({
   portEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').default('PORT'),
 });
 
-/** cutover.config.yaml: local runnables for images, and where rollout events are sent. */
+/** cutover.config.yaml: local runnables for images, where rollout events are sent, and how long pod logs are kept. */
 export const CatalogConfigSchema = z
   .object({
     images: z.array(CatalogEntrySchema).default([]),
     notifications: z.object({ webhooks: z.array(WebhookSchema).default([]) }).strict().default({ webhooks: [] }),
+    /** How long and how much of the pods' logs `cutover up` keeps in .cutover/logs (default: 168h, 100MiB). */
+    logs: z.object({ retention: LogRetentionSchema.optional() }).strict().default({}),
   })
   .strict();
 
