@@ -92,14 +92,14 @@ test('up, set-image, status, promote, status --watch, then Ctrl-C leaves nothing
 test('help: every command with its flags; no command or an unknown one is a usage error', () => {
   const help = cli('help');
   assert.equal(help.status, 0);
-  for (const line of ['cutover up <manifests...>', 'cutover rollout set-image', 'cutover rollout status <rollout> [--watch] [--timeout <duration>] [--json]', 'cutover lint', 'cutover prd coverage', 'cutover signoff --results <dir> --prd <dir-or-files>', 'cutover signoff verify <dir>', 'cutover cluster up|down|status']) assert.ok(help.stdout.includes(line), `help lacks "${line}"`);
+  for (const line of ['cutover up <manifests...>', 'cutover rollout set-image', 'cutover rollout status <rollout> [--watch] [--timeout <duration>] [--json]', 'cutover lint', 'cutover prd coverage', 'cutover signoff --results <dir> --prd <dir-or-files>', 'cutover signoff verify <dir>', 'cutover issue --results <dir> [--out <file>]', 'cutover logs [<rollout>] [--since <duration>] [--level <level>]', 'cutover cluster up|down|status']) assert.ok(help.stdout.includes(line), `help lacks "${line}"`);
   assert.equal(cli('--help').status, 0);
   const none = cli();
   assert.equal(none.status, 2);
   assert.match(none.stdout, /usage:/);
   const unknown = cli('deploy');
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /cutover: unknown command "deploy": expected one of up, rollout, pods, lint, prd, signoff, cluster, help/);
+  assert.match(unknown.stderr, /cutover: unknown command "deploy": expected one of up, rollout, pods, logs, lint, prd, signoff, issue, cluster, help/);
 });
 
 test('lint: valid files pass, references outside the files warn (fail with --strict), a malformed file fails with file, line and field', () => {
