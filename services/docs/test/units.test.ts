@@ -33,6 +33,12 @@ test('hub: a ping gets a pong, from viewers too, before any hello', () => {
   const got: ServerMessage[] = [];
   hub.open('any', 'vic', 'viewer', (m) => got.push(m)).handle({ type: 'ping' });
   assert.deepEqual(got, [{ type: 'pong' }]);
+  // The client takes a pong as a sign of life only: nothing in the document changes.
+  const sent: ClientMessage[] = [];
+  const client = new OtClient('c', (m) => sent.push(m));
+  client.receive({ type: 'snapshot', version: 3, content: 'abc' });
+  client.receive({ type: 'pong' });
+  assert.deepEqual({ version: client.version, content: client.content, idle: client.idle, sent }, { version: 3, content: 'abc', idle: true, sent: [] });
 });
 
 test('hub: hello on a vanished document is an error; ops applied over HTTP reach live sessions', () => {
