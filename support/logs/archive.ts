@@ -67,6 +67,7 @@ export class LogArchive {
   readonly segmentMs: number;
   private timer: NodeJS.Timeout | undefined;
   private pruning = false;
+  private closed = false;
   private onPrune: (r: PruneResult) => void = () => {};
   readonly pruned: PruneResult[] = [];
 
@@ -81,8 +82,10 @@ export class LogArchive {
     fs.mkdirSync(dir, { recursive: true });
   }
 
-  /** Appends a line to its rollout's segment (synchronously: a crash loses no line written before it). */
+  /** Appends a line to its rollout's segment (synchronously: a crash loses no line written before it); nothing once closed. */
   append(entry: LogEntry): void {
+    // Pods still log as they stop: once closed (its folder perhaps removed) nothing is written, nor the folder made again.
+    if (this.closed) return;
     const rollout = folderOf(entry.rollout);
     const at = this.now();
     let segment = this.open.get(rollout);
@@ -165,6 +168,7 @@ export class LogArchive {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.pruning = false;
     this.open.clear();

@@ -88,7 +88,7 @@ test('over its size the oldest segments are deleted until it fits; the newest li
   assert.equal(archive.read({ rollout: 'tinyurl' }).at(-1)?.message, 'line 1000');
 });
 
-test('read: by rollout, level and time; a torn last line (a crash mid-write) is skipped', (t) => {
+test('read: by rollout, level and time; a torn last line (a crash mid-write) is skipped; once closed, nothing is written', (t) => {
   const dir = folder(t);
   const archive = new LogArchive(dir, { maxAgeMs: 3600_000, maxBytes: 1024 ** 2 });
   archive.append(entry('tinyurl', 1));
@@ -101,4 +101,9 @@ test('read: by rollout, level and time; a torn last line (a crash mid-write) is 
   assert.deepEqual(archive.read({ minLevel: 'error' }).map((e) => e.message), ['line 2', 'line 3']);
   assert.deepEqual(archive.read({ since: Date.now() + 60_000 }), []);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['_', 'newsfeed', 'tinyurl'], 'a pod of no rollout goes to "_"');
+  // Pods log as they stop, after the archive was closed and its folder removed: nothing comes back.
+  archive.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  archive.append(entry('tinyurl', 5));
+  assert.equal(fs.existsSync(dir), false);
 });
