@@ -187,8 +187,8 @@ Feature: Monitoring: the project's Prometheus rules and Grafana dashboards on li
 
     Examples:
       | bound | age       | size   |
-      | age   | 3 seconds | 10 MiB |
-      | size  | 1 hour    | 32 KiB |
+      | age   | 3 seconds | 10Mi   |
+      | size  | 1 hour    | 32Ki   |
 
   @prd=comprehensive-deployment-system/phase-11-monitoring-and-observability/document-monitoring-queries-and-dashboards-11cc
   Scenario: The monitoring documentation names every rule, alert and dashboard

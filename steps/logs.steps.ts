@@ -3,7 +3,8 @@
 // archive on disk that keeps them under a retention policy.
 import { Given, Then } from '@cucumber/cucumber';
 import { formatLogEntry, parseLevel } from '../support/logs/aggregate.ts';
-import { parseSize, type LogArchive } from '../support/logs/archive.ts';
+import type { LogArchive } from '../support/logs/archive.ts';
+import { memoryBytes } from '../support/manifests/quantity.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** No structured line of any pod of the rollout (stopped pods too) is at this level or above, e.g. "error"; the lines found are attached. */
@@ -47,10 +48,10 @@ function archiveOf(world: CutoverWorld): LogArchive {
   return archive;
 }
 
-/** From now on the pods' lines are also kept on disk under this retention policy, pruned as it runs (a retention is wall-clock time: not scaled); e.g. kept for 3 seconds and at most "10 MiB". */
+/** From now on the pods' lines are also kept on disk under this retention policy, pruned as it runs (a retention is wall-clock time: not scaled); e.g. kept for 3 seconds and at most "10Mi" (a Kubernetes quantity). */
 Given("the pods' logs are archived on disk, kept for {duration} and at most {string}", function (this: CutoverWorld, maxAgeMs: number, sizeText: string) {
-  const maxBytes = parseSize(sizeText);
-  if (maxBytes === undefined || maxBytes <= 0) throw new Error(`"${sizeText}" is not a size: expected e.g. 100MiB, 512 KiB or 1GiB`);
+  const maxBytes = memoryBytes(sizeText);
+  if (maxBytes === undefined || maxBytes <= 0) throw new Error(`"${sizeText}" is not a size: expected a quantity such as 100Mi, 512Ki or 1Gi`);
   this.session.archivePodLogs({ maxAgeMs, maxBytes });
 });
 
@@ -63,7 +64,7 @@ Then('the log archive was pruned for its {word}, holds at most its size and no l
   if (reason !== 'age' && reason !== 'size') throw new Error(`pruned for its "${reason}": expected age or size`);
   const archive = archiveOf(this);
   const last = archive.prune();
-  const removed = { age: archive.pruned.reduce((n, r) => n + r.removedByAge, 0), size: archive.pruned.reduce((n, r) => n + r.removedBySize, 0) };
+  const removed = { age: archive.prunedTotal.removedByAge, size: archive.prunedTotal.removedBySize };
   const kept = archive.read();
   const oldestAgeMs = kept.length > 0 ? Date.now() - Date.parse((kept[0] as (typeof kept)[number]).at) : 0;
   // A line is stamped as it is read from the pod, a moment before it is appended.

@@ -59,7 +59,7 @@ const USAGE = `usage:
       These talk to the \`cutover up\` started in this directory (or --control <url>).
   cutover logs [<rollout>] [--since <duration>] [--level <level>]
       The pods' lines that \`cutover up\` kept in .cutover/logs (kept for 168h, at most
-      100MiB, unless logs.retention in cutover.config.yaml says otherwise: maxAge,
+      100Mi, unless logs.retention in cutover.config.yaml says otherwise: maxAge,
       maxSize), oldest first: of one rollout, of the last --since (e.g. 10m), at
       --level or above (structured lines only: trace … fatal). Works after it stopped.
   cutover lint <manifests...> [--strict]

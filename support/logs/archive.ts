@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DURATION_FORMS, parseDuration } from '../manifests/duration.ts';
+import { memoryBytes } from '../manifests/quantity.ts';
 import { LOG_LEVELS, type LogEntry, type LogQuery } from './aggregate.ts';
 
 export interface LogRetention {
@@ -19,22 +20,14 @@ export interface LogRetention {
   maxBytes: number;
 }
 
-const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
-
-/** "64KiB", "100 MiB", "2GiB", "512B": bytes; undefined for anything else. */
-export function parseSize(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)$/.exec(text.trim());
-  return m === null ? undefined : Math.round(Number(m[1]) * (SIZE_UNITS[m[2] as string] as number));
-}
-
-/** The policy as cutover.config.yaml writes it (logs.retention). */
+/** The policy as cutover.config.yaml writes it (logs.retention); sizes are Kubernetes quantities, as the kubelet's containerLogMaxSize. */
 export const LogRetentionSchema = z
   .object({
     maxAge: z.string().refine((s) => (parseDuration(s) ?? 0) > 0, { message: `expected a duration such as 168h or 30m (${DURATION_FORMS})` }),
-    maxSize: z.string().refine((s) => (parseSize(s) ?? 0) > 0, { message: 'expected a size such as 100MiB, 512KiB or 1GiB' }),
+    maxSize: z.string().refine((s) => (memoryBytes(s) ?? 0) > 0, { message: 'expected a size such as 100Mi, 512Ki or 1Gi' }),
   })
   .strict()
-  .transform((r): LogRetention => ({ maxAgeMs: parseDuration(r.maxAge) as number, maxBytes: parseSize(r.maxSize) as number }));
+  .transform((r): LogRetention => ({ maxAgeMs: parseDuration(r.maxAge) as number, maxBytes: memoryBytes(r.maxSize) as number }));
 
 /** A week, or 100 MiB, whichever is reached first. */
 export const DEFAULT_RETENTION: LogRetention = { maxAgeMs: 7 * 24 * 3600_000, maxBytes: 100 * 1024 ** 2 };
@@ -44,6 +37,8 @@ interface Segment {
   rollout: string;
   startedMs: number;
   bytes: number;
+  /** When its last line was written: the file's mtime. */
+  lastWriteMs: number;
 }
 
 export interface PruneResult {
@@ -69,7 +64,8 @@ export class LogArchive {
   private pruning = false;
   private closed = false;
   private onPrune: (r: PruneResult) => void = () => {};
-  readonly pruned: PruneResult[] = [];
+  /** What pruning has deleted since the archive was opened (a running total: `cutover up` prunes for days). */
+  readonly prunedTotal = { rounds: 0, removedByAge: 0, removedBySize: 0, removedBytes: 0 };
 
   constructor(
     readonly dir: string,
@@ -95,7 +91,7 @@ export class LogArchive {
       fs.mkdirSync(path.join(this.dir, rollout), { recursive: true });
       // A new segment never reuses a name: a second one in the same millisecond starts a millisecond on.
       const startedMs = Math.max(at, (segment?.startedMs ?? 0) + 1);
-      segment = { file: path.join(this.dir, rollout, `${startedMs}.jsonl`), rollout, startedMs, bytes: 0 };
+      segment = { file: path.join(this.dir, rollout, `${startedMs}.jsonl`), rollout, startedMs, bytes: 0, lastWriteMs: at };
       this.open.set(rollout, segment);
     }
     const line = `${JSON.stringify(entry)}\n`;
@@ -115,7 +111,8 @@ export class LogArchive {
           .filter((f) => /^\d+\.jsonl$/.test(f))
           .map((f) => {
             const file = path.join(this.dir, d.name, f);
-            return { file, rollout: d.name, startedMs: Number(f.slice(0, -'.jsonl'.length)), bytes: fs.statSync(file).size };
+            const { size, mtimeMs } = fs.statSync(file);
+            return { file, rollout: d.name, startedMs: Number(f.slice(0, -'.jsonl'.length)), bytes: size, lastWriteMs: mtimeMs };
           }),
       )
       .sort((a, b) => a.startedMs - b.startedMs);
@@ -134,7 +131,7 @@ export class LogArchive {
     };
     const kept: Segment[] = [];
     for (const s of this.segments()) {
-      if (now - fs.statSync(s.file).mtimeMs > this.retention.maxAgeMs) remove(s, 'removedByAge');
+      if (now - s.lastWriteMs > this.retention.maxAgeMs) remove(s, 'removedByAge');
       else kept.push(s);
     }
     let total = kept.reduce((n, s) => n + s.bytes, 0);
@@ -145,7 +142,10 @@ export class LogArchive {
     }
     result.keptSegments = kept.length;
     result.keptBytes = total;
-    this.pruned.push(result);
+    this.prunedTotal.rounds++;
+    this.prunedTotal.removedByAge += result.removedByAge;
+    this.prunedTotal.removedBySize += result.removedBySize;
+    this.prunedTotal.removedBytes += result.removedBytes;
     return result;
   }
 

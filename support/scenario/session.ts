@@ -152,8 +152,8 @@ export class VerificationSession {
     archive.startPruning();
     this.onCleanup(`log archive ${dir}`, async () => {
       archive.close();
-      const sum = (key: 'removedByAge' | 'removedBySize' | 'removedBytes') => archive.pruned.reduce((n, r) => n + r[key], 0);
-      this.log(`log archive: ${archive.pruned.length} prune round(s) deleted ${sum('removedByAge')} segment(s) for age and ${sum('removedBySize')} for size, ${sum('removedBytes')} bytes`);
+      const t = archive.prunedTotal;
+      this.log(`log archive: ${t.rounds} prune round(s) deleted ${t.removedByAge} segment(s) for age and ${t.removedBySize} for size, ${t.removedBytes} bytes`);
       fs.rmSync(dir, { recursive: true, force: true });
     });
     this.logArchive = archive;

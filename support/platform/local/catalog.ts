@@ -63,7 +63,7 @@ export const CatalogConfigSchema = z
   .object({
     images: z.array(CatalogEntrySchema).default([]),
     notifications: z.object({ webhooks: z.array(WebhookSchema).default([]) }).strict().default({ webhooks: [] }),
-    /** How long and how much of the pods' logs `cutover up` keeps in .cutover/logs (default: 168h, 100MiB). */
+    /** How long and how much of the pods' logs `cutover up` keeps in .cutover/logs (default: 168h, 100Mi). */
     logs: z.object({ retention: LogRetentionSchema.optional() }).strict().default({}),
   })
   .strict();
