@@ -58,3 +58,11 @@ Feature: The cutover router: the blue-green system's traffic switch
     Scenario: A drain is watched in the router's stats, reported as it goes by the platform, and cancelled when the backend is listed again
       Then the tests in "support/traffic/test" named like "^a drain is watched in the stats" pass, at least 1 of them
       And the tests in "support/platform/local/test" named like "^a scale-down drains what is in flight" pass, at least 1 of them
+
+  Rule: Resilience (PRD task 8.1)
+
+    @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/add-circuit-breaker-patterns-4c1b
+    Scenario: A backend failing again and again is ejected by the router's circuit breaker, tried once after a while, and let back when it answers; a Service's annotation turns it on
+      Then the tests in "support/traffic/test" named like "^circuit breaker" pass, at least 3 of them
+      And the tests in "support/manifests/test" named like "outlier detection by annotation" pass, at least 1 of them
+      And the tests in "support/platform/local/test" named like "outlier-detection annotation becomes" pass, at least 1 of them

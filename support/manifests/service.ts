@@ -1,7 +1,9 @@
 // The core v1 Service: on the local platform each one is a listener of the
 // cutover router, sending traffic to the pods its selector picks.
+import { parse } from 'yaml';
 import { z } from 'zod';
 import { Metadata } from '../rollout/model.ts';
+import { OUTLIER_DETECTION_ANNOTATION, OutlierDetectionSchema, type OutlierDetection } from '../traffic/outlier-detection.ts';
 
 export const ServiceSchema = z.object({
   apiVersion: z.literal('v1', { error: 'expected apiVersion v1' }),
@@ -23,6 +25,33 @@ export const ServiceSchema = z.object({
       )
       .min(1, 'expected at least one port'),
   }),
+}).superRefine((service, ctx) => {
+  const path = ['metadata', 'annotations', OUTLIER_DETECTION_ANNOTATION];
+  const result = readOutlierDetection(service.metadata.annotations[OUTLIER_DETECTION_ANNOTATION]);
+  if (typeof result === 'string') ctx.addIssue({ code: 'custom', path, message: result });
 });
 
 export type Service = z.output<typeof ServiceSchema>;
+
+const POLICY_FORM = 'a YAML mapping such as "{consecutive5xxErrors: 5, baseEjectionTime: 30s, maxEjectionTime: 5m, maxEjectionPercent: 50}"';
+
+/** The annotation's policy; undefined when absent, the problem as text when it is not one. */
+export function readOutlierDetection(text: string | undefined): OutlierDetection | undefined | string {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = text.trim() === '' ? {} : parse(text);
+  } catch (err) {
+    return `expected ${POLICY_FORM}: ${(err as Error).message.split('\n')[0]}`;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return `expected ${POLICY_FORM}`;
+  const parsed = OutlierDetectionSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  return parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}: expected ${POLICY_FORM}` : `${i.path.join('.')}: ${i.message}`)).join('; ');
+}
+
+/** The outlier detection a (validated) Service asks its router for, if any. */
+export function outlierDetectionOf(service: Service): OutlierDetection | undefined {
+  const policy = readOutlierDetection(service.metadata.annotations[OUTLIER_DETECTION_ANNOTATION]);
+  return typeof policy === 'string' ? undefined : policy;
+}

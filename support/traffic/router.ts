@@ -12,6 +12,8 @@
 // - A request whose connection was refused is tried once on another backend;
 //   an idempotent request whose kept-alive connection was reset before any
 //   answer is retried the same way (the backend closed an idle connection).
+// - Outlier detection when asked (support/traffic/outlier-detection.ts): a
+//   backend failing again and again is ejected for a while, then tried once.
 // - Per-backend metrics in Prometheus format and as JSON; fault hooks for chaos.
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -20,6 +22,7 @@ import type { Duplex } from 'node:stream';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 // The same even spread as the services' fault knobs, so a share means the same thing in both.
 import { EvenShare } from '../../services/common/faults.ts';
+import { CircuitBreaker, ejectionCap, type BreakerStats, type OutlierDetection } from './outlier-detection.ts';
 
 export interface Backend {
   /** Unique within the router, e.g. the replica's name. */
@@ -79,6 +82,8 @@ export interface RouterOptions {
    * to a pod that is gone, whose address then answers nothing at all.
    */
   connectTimeoutMs?: number;
+  /** Eject backends that fail in a row (a circuit breaker per backend); off when unset. */
+  outlierDetection?: OutlierDetection;
 }
 
 export interface BackendStats {
@@ -95,6 +100,8 @@ export interface BackendStats {
   /** Body bytes passed on to the backend (requests) and from it (responses), WebSocket frames included. */
   bytesToBackend: number;
   bytesFromBackend: number;
+  /** The circuit breaker, when outlier detection is on. */
+  breaker?: BreakerStats;
 }
 
 export interface RouterStats {
@@ -108,6 +115,10 @@ export interface RouterStats {
   retries: number;
   /** Drains ended because the backend was listed again before it had drained. */
   drainsCancelled: number;
+  /** Backends ejected by outlier detection, counted each time. */
+  ejections: number;
+  /** The outlier detection policy in force, if any. */
+  outlierDetection?: OutlierDetection;
 }
 
 interface BackendState {
@@ -119,6 +130,7 @@ interface BackendState {
   inFlight: Set<http.ClientRequest>;
   sockets: Set<Duplex>;
   stats: BackendStats;
+  breaker?: CircuitBreaker;
   /** Metric children per status class, labelled once instead of on every request. */
   recorders: Map<StatusClass, { requests: { inc(): void }; duration: { observe(v: number): void } }>;
   drained?: () => void;
@@ -188,7 +200,8 @@ export class ServiceRouter {
   private abortPicker = new EvenShare(0);
   private readonly drainTimeoutMs: number;
   private readonly upstreamTimeoutMs: number;
-  private counters = { noBackend: 0, injectedAborts: 0, injectedDelays: 0, retries: 0, drainsCancelled: 0 };
+  private counters = { noBackend: 0, injectedAborts: 0, injectedDelays: 0, retries: 0, drainsCancelled: 0, ejections: 0 };
+  private outlierDetection: OutlierDetection | undefined;
   private readonly metrics;
   private address = '';
 
@@ -196,6 +209,7 @@ export class ServiceRouter {
     this.service = options.service;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
+    this.outlierDetection = options.outlierDetection;
     const registry = options.registry ?? new Registry();
     const labelNames = ['service', 'group', 'backend', 'version', 'code_class'] as const;
     // Routers sharing a registry share its metrics, told apart by the service label.
@@ -243,6 +257,8 @@ export class ServiceRouter {
       [{ direction: 'sent' }, b.stats.bytesToBackend],
       [{ direction: 'received' }, b.stats.bytesFromBackend],
     ]);
+    perBackend('cutover_router_backend_ejected', 'Whether outlier detection keeps a backend out of rotation now (1) or not (0); only with outlier detection on', [], (b) => (b.breaker ? [[{}, b.breaker.state() === 'open' ? 1 : 0]] : []));
+    perBackend('cutover_router_backend_ejections', 'Times outlier detection ejected a backend since it was listed', [], (b) => (b.breaker ? [[{}, b.breaker.stats().ejections]] : []));
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server.keepAliveTimeout = 30_000;
@@ -289,6 +305,16 @@ export class ServiceRouter {
     return { drained: results.every(Boolean) };
   }
 
+  /** Turns outlier detection on, changes its policy, or (undefined) turns it off: every backend back in rotation. */
+  setOutlierDetection(policy: OutlierDetection | undefined): void {
+    this.outlierDetection = policy;
+    for (const b of this.backends.values()) {
+      if (policy === undefined) b.breaker = undefined;
+      else if (b.breaker) b.breaker.setPolicy(policy);
+      else b.breaker = new CircuitBreaker(policy, this.upstreamTimeoutMs);
+    }
+  }
+
   setFaults(faults: RouterFaults): void {
     this.faults = faults;
     this.delayPicker = new EvenShare(faults.delayMs ? (faults.delayShare ?? 1) : 0);
@@ -300,8 +326,9 @@ export class ServiceRouter {
       service: this.service,
       url: this.address,
       groups: this.groups.map((g) => ({ name: g.name, weight: g.weight, backends: g.backends.map((b) => b.backend.id) })),
-      backends: [...this.backends.values()].map((b) => ({ ...b.stats, state: b.state, inFlight: b.inFlight.size, openUpgrades: b.sockets.size, byClass: { ...b.stats.byClass } })),
+      backends: [...this.backends.values()].map((b) => ({ ...b.stats, state: b.state, inFlight: b.inFlight.size, openUpgrades: b.sockets.size, byClass: { ...b.stats.byClass }, ...(b.breaker ? { breaker: b.breaker.stats() } : {}) })),
       ...this.counters,
+      ...(this.outlierDetection ? { outlierDetection: { ...this.outlierDetection } } : {}),
     };
   }
 
@@ -362,6 +389,7 @@ export class ServiceRouter {
         bytesFromBackend: 0,
       },
       recorders: new Map(),
+      ...(this.outlierDetection ? { breaker: new CircuitBreaker(this.outlierDetection, this.upstreamTimeoutMs) } : {}),
     };
     this.backends.set(backend.id, state);
     return state;
@@ -401,24 +429,47 @@ export class ServiceRouter {
   }
 
   /**
-   * Smooth weighted round-robin over groups with a backend; round-robin inside
-   * the group. `exclude` (a backend that just refused) is only set on a retry.
+   * Smooth weighted round-robin over groups with a usable backend; round-robin
+   * inside the group. Usable: not `exclude` (a backend that just refused, only
+   * set on a retry) and not ejected by outlier detection. When outlier
+   * detection leaves no group usable, it is ignored (Envoy's panic routing):
+   * a failing backend still answers better than none.
    */
   private pick(exclude?: BackendState): BackendState | undefined {
+    const now = Date.now();
+    const chosen = this.pickWhere((b) => b !== exclude && (b.breaker === undefined || b.breaker.available(now))) ?? (this.outlierDetection ? this.pickWhere((b) => b !== exclude) : undefined);
+    chosen?.breaker?.sent(now);
+    return chosen;
+  }
+
+  private pickWhere(usable: (b: BackendState) => boolean): BackendState | undefined {
     let total = 0;
     let best: GroupState | undefined;
     for (const g of this.groups) {
-      if (g.weight === 0 || g.backends.length === 0 || (g.backends.length === 1 && g.backends[0] === exclude)) continue;
+      if (g.weight === 0 || !g.backends.some(usable)) continue;
       g.current += g.weight;
       total += g.weight;
       if (best === undefined || g.current > best.current) best = g;
     }
     if (best === undefined) return undefined;
     best.current -= total;
-    const usable = exclude === undefined ? best.backends : best.backends.filter((b) => b !== exclude);
-    const chosen = usable[best.next % usable.length] as BackendState;
-    best.next = (best.next + 1) % usable.length;
+    const candidates = best.backends.filter(usable);
+    const chosen = candidates[best.next % candidates.length] as BackendState;
+    best.next = (best.next + 1) % candidates.length;
     return chosen;
+  }
+
+  /** Tells a backend's breaker how an attempt ended; ejects it when the Service's cap leaves room. */
+  private outcome(b: BackendState, failed: boolean): void {
+    const breaker = b.breaker;
+    if (breaker === undefined || this.outlierDetection === undefined) return;
+    if (!failed) {
+      breaker.succeeded();
+      return;
+    }
+    const active = [...this.backends.values()].filter((x) => x.state === 'active');
+    const ejected = active.filter((x) => x.breaker?.state() === 'open').length;
+    if (breaker.failed(ejected < ejectionCap(this.outlierDetection, active.length))) this.counters.ejections++;
   }
 
   /** Counts a finished request (and its duration, when it got an answer) for a backend. */
@@ -495,6 +546,7 @@ export class ServiceRouter {
       upstream.on('response', (upstreamRes) => {
         answered = true;
         const status = upstreamRes.statusCode ?? 502;
+        this.outcome(b, status >= 500);
         const headers = { ...upstreamRes.headers };
         for (const h of HOP_BY_HOP) delete headers[h];
         res.writeHead(status, headers);
@@ -525,6 +577,9 @@ export class ServiceRouter {
           res.destroy();
           return;
         }
+        // The client went away first: nothing is known of the backend.
+        if (res.destroyed) b.breaker?.abandoned();
+        else this.outcome(b, true);
         const refused = err.code === 'ECONNREFUSED' || err.code === 'ECONNTIMEOUT';
         // Closed before any answer: a stale keep-alive socket, or a backend that
         // is gone behind something still accepting for it (Docker's port proxy
@@ -574,6 +629,7 @@ export class ServiceRouter {
     socket.on('error', () => upstream.destroy());
     upstream.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
       clearTimeout(answerTimer);
+      this.outcome(b, false);
       this.record(b, '1xx');
       socket.write(rawHead(upstreamRes));
       if (upstreamHead.length > 0) socket.write(upstreamHead);
@@ -597,12 +653,14 @@ export class ServiceRouter {
     upstream.on('response', (upstreamRes) => {
       clearTimeout(answerTimer);
       // The backend refused to upgrade: pass its answer on.
+      this.outcome(b, (upstreamRes.statusCode ?? 502) >= 500);
       this.record(b, classOf(upstreamRes.statusCode ?? 502));
       socket.write(rawHead(upstreamRes));
       upstreamRes.pipe(socket);
     });
     upstream.on('error', () => {
       clearTimeout(answerTimer);
+      this.outcome(b, true);
       this.record(b, 'error');
       if (!socket.destroyed) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     });

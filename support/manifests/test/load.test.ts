@@ -6,6 +6,7 @@ import { tempDataDir } from '../../../services/common/testing.ts';
 import { parseDuration } from '../duration.ts';
 import { CUTOVER_KINDS } from '../kinds.ts';
 import { loadManifestFiles, loadManifestText, ManifestError } from '../load.ts';
+import { outlierDetectionOf, type Service } from '../service.ts';
 
 const load = (text: string) => loadManifestText(text, 'test.yaml', CUTOVER_KINDS);
 
@@ -130,4 +131,17 @@ test('durations: Go style, bare seconds, and refusals', () => {
   assert.equal(parseDuration('5 minutes'), undefined);
   assert.equal(parseDuration(-1), undefined);
   assert.equal(parseDuration(''), undefined);
+});
+
+test('a Service turns on outlier detection by annotation: defaults filled, times in milliseconds; a bad policy names the line, the annotation and the field', () => {
+  const service = (policy: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    cutover.dev/outlier-detection: "${policy}"\nspec: {ports: [{port: 80}]}\n`;
+  const [doc] = load(service('{consecutive5xxErrors: 3, baseEjectionTime: 10s}')).documents;
+  assert.deepEqual(outlierDetectionOf(doc?.spec as Service), { consecutiveFailures: 3, baseEjectionMs: 10_000, maxEjectionMs: 300_000, maxEjectionPercent: 50 });
+  assert.deepEqual(outlierDetectionOf(load(service('')).documents[0]?.spec as Service), { consecutiveFailures: 5, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 50 });
+  assert.equal(outlierDetectionOf(load(service('{}').replace(/ {2}annotations:\n.*\n/, '')).documents[0]?.spec as Service), undefined);
+  assert.match(problems(service('{consecutive5xxErrors: 0}')), /^test\.yaml:6 \(document 1\) metadata\.annotations\.cutover\.dev\/outlier-detection: consecutive5xxErrors: expected a whole number of failures in a row, at least 1/);
+  assert.match(problems(service('{baseEjectionTime: soon}')), /outlier-detection: baseEjectionTime: expected a duration such as 30s/);
+  assert.match(problems(service('{maxEjectionPercent: 150}')), /maxEjectionPercent: expected a percentage from 0 to 100/);
+  assert.match(problems(service('{interval: 10s}')), /unknown field\(s\) interval: expected a YAML mapping such as/);
+  assert.match(problems(service('5')), /outlier-detection: expected a YAML mapping such as/);
 });

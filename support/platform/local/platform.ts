@@ -19,7 +19,7 @@ import { webProvider } from '../../analysis/providers/web.ts';
 import { AnalysisRun, type AnalysisRunSnapshot } from '../../analysis/run.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
-import type { Service } from '../../manifests/service.ts';
+import { outlierDetectionOf, type Service } from '../../manifests/service.ts';
 import { RolloutController, type AnalysisLauncher, type AnalysisRequest, type RolloutEvent, type RolloutStatus, type RolloutWorkloads } from '../../rollout/controller.ts';
 import type { Rollout } from '../../rollout/model.ts';
 import type { Revision } from '../../rollout/revision.ts';
@@ -272,12 +272,14 @@ export class LocalPlatform implements Platform {
       const had = existing.spec.spec.type === 'ClusterIP' ? undefined : existing.spec.spec.ports[0]?.nodePort;
       if (nodePort !== undefined && nodePort !== had) throw new Error(`Service ${name}: its nodePort cannot change from ${had ?? 'none'} to ${nodePort} while it runs (the local platform keeps a Service on one port): delete it first`);
       existing.spec = spec;
+      existing.router.setOutlierDetection(outlierDetectionOf(spec));
     } else {
       if (nodePort !== undefined) {
         const holder = [...this.services].find(([, s]) => s.spec.spec.type !== 'ClusterIP' && s.spec.spec.ports[0]?.nodePort === nodePort);
         if (holder) throw new Error(`Service ${name}: nodePort ${nodePort} is already allocated to Service ${holder[0]}`);
       }
-      const router = new ServiceRouter({ service: name, registry: this.registry, drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000, ...(nodePort !== undefined ? { port: nodePort } : {}) });
+      const outlierDetection = outlierDetectionOf(spec);
+      const router = new ServiceRouter({ service: name, registry: this.registry, drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000, ...(nodePort !== undefined ? { port: nodePort } : {}), ...(outlierDetection ? { outlierDetection } : {}) });
       const url = await router.listen().catch((err: NodeJS.ErrnoException) => {
         throw new Error(err.code === 'EADDRINUSE' ? `Service ${name}: nodePort ${nodePort} on 127.0.0.1 is taken by another program` : `Service ${name}: cannot listen${nodePort !== undefined ? ` on nodePort ${nodePort}` : ''}: ${err.message}`, { cause: err });
       });

@@ -6,6 +6,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { freePort, startTestService } from '../../../services/common/testing.ts';
 import { demo } from '../../../services/demo/app.ts';
 import { runOpenModelLoad } from '../load.ts';
+import type { OutlierDetection } from '../outlier-detection.ts';
 import { ServiceRouter, type Backend } from '../router.ts';
 
 /** A backend that answers with its name as version and echoes what it saw. */
@@ -372,4 +373,102 @@ test("W3C traceparent: the caller's trace goes on with the router as parent; a t
     assert.ok(!started.includes('00000000000000000000000000000000'));
   }
   assert.notEqual(await seen({}), await seen({}), 'each request its own trace');
+});
+
+// Outlier detection: the policy as the Service annotation gives it, in milliseconds.
+const breakerPolicy = (over: Partial<OutlierDetection> = {}): OutlierDetection => ({ consecutiveFailures: 3, baseEjectionMs: 300, maxEjectionMs: 1000, maxEjectionPercent: 50, ...over });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A backend that answers 500 while `failing` is set. */
+async function flakyBackend(name: string) {
+  const state = { failing: true };
+  const b = await backend(name, (_req, res) => {
+    res.writeHead(state.failing ? 500 : 200, { 'x-app-version': name });
+    res.end(state.failing ? 'broken' : 'ok');
+  });
+  return { ...b, state };
+}
+
+test('circuit breaker: a backend failing 3 times in a row is ejected, tried once after the ejection time (longer each time), and back in rotation when it answers', async (t) => {
+  const good = await backend('good');
+  const flaky = await flakyBackend('flaky');
+  t.after(good.close);
+  t.after(flaky.close);
+  // Ejections of 500 ms, then 1 s: long enough for a slow machine to send the requests within them.
+  const r = await router(t, { outlierDetection: breakerPolicy({ baseEjectionMs: 500, maxEjectionMs: 2000 }) });
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [good.backend, flaky.backend] }]);
+  const statuses = async (n: number) => {
+    const seen: number[] = [];
+    for (let i = 0; i < n; i++) seen.push((await get(r.url)).status);
+    return seen;
+  };
+  const flakyStats = () => r.stats().backends.find((b) => b.id === 'flaky');
+  // In turn: flaky answers every second request until its third failure in a row ejects it.
+  assert.deepEqual(await statuses(6), [200, 500, 200, 500, 200, 500]);
+  assert.equal(flakyStats()?.breaker?.state, 'open');
+  assert.deepEqual(await statuses(10), Array(10).fill(200), 'an ejected backend gets nothing');
+  assert.match(await r.prometheus(), /cutover_router_backend_ejected\{service="web",group="stable",backend="flaky",version="flaky"\} 1/);
+  // After 500 ms one trial goes through; it fails, so it is ejected again, for 1 s.
+  await sleep(550);
+  assert.equal(flakyStats()?.breaker?.state, 'half-open');
+  const trial = await statuses(4);
+  assert.equal(trial.filter((s) => s === 500).length, 1, `one trial: ${trial}`);
+  assert.equal(flakyStats()?.breaker?.ejections, 2);
+  await sleep(550);
+  assert.deepEqual(await statuses(6), Array(6).fill(200), 'the second ejection lasts twice as long');
+  // Healed: the next trial succeeds and it shares the traffic again.
+  flaky.state.failing = false;
+  await sleep(500);
+  await statuses(10);
+  const stats = flakyStats();
+  assert.equal(stats?.breaker?.state, 'closed');
+  assert.ok((stats?.byClass['2xx'] ?? 0) >= 4, `back in rotation: ${JSON.stringify(stats?.byClass)}`);
+  assert.equal(stats?.byClass['5xx'], 4, 'every failure counted: 3 before the first ejection, 1 trial');
+  assert.equal(r.stats().ejections, 2);
+  assert.match(await r.prometheus(), /cutover_router_backend_ejections\{service="web",group="stable",backend="flaky",version="flaky"\} 2/);
+});
+
+test("circuit breaker: at most maxEjectionPercent of a Service's backends are out; a sole backend is never ejected; an ejected canary's weight goes to stable; all ejected, all serve", async (t) => {
+  const stable = await backend('stable');
+  const canary = await flakyBackend('canary');
+  t.after(stable.close);
+  t.after(canary.close);
+  const r = await router(t, { outlierDetection: breakerPolicy({ baseEjectionMs: 60_000 }) });
+  // A sole backend: 50% of 1 is none, so it keeps answering (its 500s, not 503s).
+  await r.setGroups([{ name: 'canary', weight: 1, backends: [canary.backend] }]);
+  for (let i = 0; i < 5; i++) assert.equal((await get(r.url)).status, 500);
+  assert.equal(r.stats().ejections, 0);
+  // Canary beside stable at 50/50: the canary's third failure in a row ejects it and its group gets nothing.
+  await r.setGroups([
+    { name: 'stable', weight: 50, backends: [stable.backend] },
+    { name: 'canary', weight: 50, backends: [canary.backend] },
+  ]);
+  const versions: string[] = [];
+  for (let i = 0; i < 10; i++) versions.push((await get(r.url)).version as string);
+  assert.ok(versions.slice(-6).every((v) => v === 'stable'), `after the ejection all goes to stable: ${versions}`);
+  assert.equal(r.stats().backends.find((b) => b.id === 'canary')?.breaker?.state, 'open');
+  // Both failing, both may be ejected: with no backend left in rotation the router routes to all (panic), not 503.
+  const stable2 = await flakyBackend('stable2');
+  t.after(stable2.close);
+  r.setOutlierDetection(breakerPolicy({ baseEjectionMs: 60_000, maxEjectionPercent: 100 }));
+  await r.setGroups([
+    { name: 'stable', weight: 50, backends: [stable2.backend] },
+    { name: 'canary', weight: 50, backends: [canary.backend] },
+  ]);
+  for (let i = 0; i < 10; i++) assert.equal((await get(r.url)).status, 500);
+  assert.deepEqual(r.stats().backends.filter((b) => b.state === 'active').map((b) => b.breaker?.state), ['open', 'open']);
+  // Turned off: every backend back in rotation, no breaker in the stats.
+  r.setOutlierDetection(undefined);
+  assert.ok(r.stats().backends.every((b) => b.breaker === undefined));
+});
+
+test('circuit breaker: a dead backend costs a retry per request until it is ejected, then none', async (t) => {
+  const live = await backend('live');
+  t.after(live.close);
+  const dead: Backend = { id: 'dead', url: `http://127.0.0.1:${await freePort()}`, version: 'dead' };
+  const r = await router(t, { outlierDetection: breakerPolicy({ baseEjectionMs: 60_000 }) });
+  await r.setGroups([{ name: 'stable', weight: 1, backends: [dead, live.backend] }]);
+  for (let i = 0; i < 20; i++) assert.equal((await get(r.url)).status, 200);
+  assert.equal(r.stats().retries, 3, 'refused 3 times, then ejected');
+  assert.equal(r.stats().backends.find((b) => b.id === 'dead')?.breaker?.state, 'open');
 });

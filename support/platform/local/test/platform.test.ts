@@ -388,3 +388,17 @@ test('NodePort Services listen on their own nodePorts; one already allocated, or
     });
   }
 });
+
+test("a Service's outlier-detection annotation becomes its router's circuit breaker; applied again without it, the breaker is off", async (t) => {
+  const platform = new LocalPlatform({ timeScale: 0.05, dataDir: path.join(dir, 'outliers') });
+  t.after(() => platform.close());
+  const file = (name: string, annotations: string) => {
+    const f = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(f, `apiVersion: v1\nkind: Service\nmetadata: {name: guarded, annotations: {${annotations}}}\nspec: {selector: {app: guarded}, ports: [{port: 80}]}\n`);
+    return f;
+  };
+  await platform.applyFiles([file('guarded', '"cutover.dev/outlier-detection": "{consecutive5xxErrors: 2, baseEjectionTime: 5s}"')]);
+  assert.deepEqual(platform.router('guarded').stats().outlierDetection, { consecutiveFailures: 2, baseEjectionMs: 5000, maxEjectionMs: 300_000, maxEjectionPercent: 50 });
+  await platform.applyFiles([file('unguarded', '')]);
+  assert.equal(platform.router('guarded').stats().outlierDetection, undefined);
+});
