@@ -4,6 +4,7 @@
 import { Given, When, type DataTable } from '@cucumber/cucumber';
 import type { ResponseCheck } from '../support/traffic/background.ts';
 import type { LoadRequest } from '../support/traffic/load.ts';
+import { workloadOf } from '../support/traffic/workloads.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
 
 /** Background traffic never outlives this, whatever the scenario does. */
@@ -48,6 +49,17 @@ When('{rate} are sent to {string} for {duration}', async function (this: Cutover
 /** Foreground traffic of the table's requests for a while (scaled). */
 When('{rate} are sent to {string} for {duration} with these requests:', async function (this: CutoverWorld, rate: number, service: string, ms: number, table: DataTable) {
   await this.session.runTraffic(service, { ratePerSecond: rate, maxDurationMs: this.session.scaledTraffic(ms), requests: requestsFromTable(table) });
+});
+
+/**
+ * The service's PRD workload (support/traffic/workloads.ts: its data seeded
+ * through the pod's API first) straight to one ready pod of its rollout, past
+ * the router (local and docker platforms), for a while (scaled).
+ */
+When('{rate} of its PRD workload are sent straight to a pod of rollout {string} for {duration}', async function (this: CutoverWorld, rate: number, rollout: string, ms: number) {
+  const workload = workloadOf(rollout);
+  const request = await workload.seed(this.session.podUrl(rollout).url);
+  await this.session.runTrafficToPod(rollout, { ratePerSecond: rate, maxDurationMs: this.session.scaledTraffic(ms), request }, workload.mix);
 });
 
 /** Stops background traffic; fails if the generator could not keep the rate. */

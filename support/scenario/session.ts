@@ -196,11 +196,14 @@ export class VerificationSession {
   /** Names of traffic runs that are not "the traffic" of the scenario (writers, probes). */
   private readonly auxiliary = new Set<string>();
 
-  /** Traffic to a Service under its own name (several runs can target one Service: reads and writes). */
-  startTrafficAs(name: string, service: string, spec: Omit<TrafficSpec, 'name' | 'target'>): TrafficRun {
+  /**
+   * Traffic to a Service under its own name (several runs can target one Service: reads and writes);
+   * auxiliary (not "the traffic" of the scenario) unless named after the Service or sent straight to a pod.
+   */
+  startTrafficAs(name: string, service: string, spec: Omit<TrafficSpec, 'name' | 'target'>, pod?: { url: string }): TrafficRun {
     if (this.traffic.get(name)?.running) throw new Error(`traffic "${name}" is already running in this scenario: stop it first`);
     let lastReport = 0;
-    const run = new TrafficRun({ ...spec, name, target: this.platform.serviceUrl(service) }, (r) => {
+    const run = new TrafficRun({ ...spec, name, target: pod?.url ?? this.platform.serviceUrl(service) }, (r) => {
       const p = r.progress;
       if (p.elapsedMs - lastReport < 10_000) return;
       lastReport = p.elapsedMs;
@@ -208,7 +211,7 @@ export class VerificationSession {
     });
     this.traffic.set(name, run);
     this.trafficHistory.push(run);
-    if (name !== service) this.auxiliary.add(name);
+    if (name !== service && pod === undefined) this.auxiliary.add(name);
     this.onCleanup(`traffic ${name}`, async () => {
       await run.stop().catch(() => undefined);
     });
@@ -233,6 +236,30 @@ export class VerificationSession {
     const run = this.startTraffic(service, spec);
     await run.finished;
     return this.stopTraffic(service);
+  }
+
+  /**
+   * A ready pod of a rollout, reached past its Service's router (local and
+   * docker platforms): what one replica of the service sustains, measured
+   * without the router's hop sharing the generator's event loop.
+   */
+  podUrl(rollout: string): { pod: string; url: string } {
+    const platform = this.platform;
+    if (!(platform instanceof LocalPlatform)) throw new Error(`the ${platform.kind} platform does not let the test reach a pod past its Service: the local and docker platforms do`);
+    const ready = platform.replicas(rollout).filter((r) => r.replica.state === 'ready');
+    const first = ready[0];
+    if (first === undefined) throw new Error(`rollout ${rollout} has no ready pod (pods: ${platform.replicas(rollout).map((r) => `${r.replica.spec.name} ${r.replica.state}`).join(', ') || 'none'})`);
+    return { pod: first.replica.spec.name, url: first.replica.url };
+  }
+
+  /** Foreground traffic straight to a ready pod of a rollout, under the name "<rollout> pod <name>"; checks the generator kept the rate. */
+  async runTrafficToPod(rollout: string, spec: Omit<TrafficSpec, 'name' | 'target'>, what = ''): Promise<TrafficRun> {
+    const { pod, url } = this.podUrl(rollout);
+    const name = `${rollout} pod ${pod}`;
+    this.log(`traffic ${name}: ${spec.ratePerSecond} req/s${what ? ` of ${what}` : ''} to ${url} for ${spec.maxDurationMs / 1000} s`);
+    const run = this.startTrafficAs(name, rollout, spec, { url });
+    await run.finished;
+    return this.stopTraffic(name);
   }
 
   async stopTraffic(service: string): Promise<TrafficRun> {

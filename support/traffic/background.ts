@@ -20,6 +20,8 @@ export interface TrafficSpec {
   maxDurationMs: number;
   /** Sent in turn; "{{i}}" in a path or body becomes the request's index. A request's own check wins over `check`. */
   requests?: (LoadRequest & { check?: ResponseCheck })[];
+  /** The i-th request, made as it is sent (a workload's mix); instead of `requests`. */
+  request?: (i: number) => LoadRequest;
   check?: ResponseCheck;
   timeoutMs?: number;
   /** Sees every answer with its body (e.g. to keep a ledger of acknowledged writes). */
@@ -63,6 +65,7 @@ export class TrafficRun {
       timeoutMs: spec.timeoutMs ?? 10_000,
       signal: this.abort.signal,
       request: (i) => {
+        if (spec.request) return spec.request(i);
         const { check: _check, ...request } = requests[i % requests.length] as LoadRequest & { check?: ResponseCheck };
         return fillRequest(request, i);
       },
