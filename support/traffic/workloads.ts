@@ -29,7 +29,7 @@ const json = (method: LoadRequest['method'], p: string, body: unknown, headers: 
 });
 
 /** A call made while seeding; a refusal names the service's answer. */
-async function call(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<any> {
+async function call(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Awaited<ReturnType<typeof serviceCall>>['json']> {
   const res = await serviceCall(url, init);
   if (res.status >= 400) throw new Error(`seeding the workload: ${init.method ?? (init.body === undefined ? 'GET' : 'POST')} ${url} answered ${res.status}: ${res.text.slice(0, 200)}`);
   return res.json;
