@@ -346,3 +346,25 @@ Then('for {duration} after the deployment, rollout {string} stays Healthy, no po
     () => `${Math.round((result.breach?.afterMs ?? 0) / 1000)} s into the watch: ${result.breach?.problems.join('; ')}`,
   );
 });
+
+/**
+ * Deployment success rate: the rollout updated `count` times in a row,
+ * alternating the two images, each update given the time (scaled) to become
+ * Healthy at its image; Degraded or out of time is a failed deployment.
+ */
+When('{rollout} is updated {int} times in a row, alternating {image} and {image}, each given {duration} to become Healthy', async function (this: CutoverWorld, name: string, count: number, a: string, b: string, ms: number) {
+  if (count < 1 || count > 1000) throw new Error(`updated ${count} times: expected 1 to 1000 updates`);
+  await this.session.deployRepeatedly(name, [a, b], count, this.session.scaledWait(ms));
+});
+
+/** Of the updates the step above asked for, the share that became Healthy (updates never made count as failed). */
+Then('the deployment success rate of {rollout} was above {float}%', async function (this: CutoverWorld, name: string, percent: number) {
+  const series = this.session.deploymentSeries.get(name);
+  if (series === undefined) throw new Error(`rollout ${name} was not updated repeatedly in this scenario: use "rollout ${name} is updated N times in a row, ..." first`);
+  const measured = Math.round(series.successRate * 10_000) / 100;
+  const failed = series.attempts.filter((x) => x.outcome !== 'Healthy');
+  await this.evidence.verify(`deployment success rate of ${name} above ${percent}%`, measured > percent, { expected: `> ${percent}%`, measured: `${measured}%`, details: { succeeded: series.succeeded, requested: series.requested, failed, stoppedEarly: series.stoppedEarly } }, () =>
+    `deployment success rate of ${name}: ${measured}% (${series.succeeded} of ${series.requested} Healthy), not above ${percent}%` +
+    `${failed.length > 0 ? `; failed: ${failed.slice(0, 5).map((x) => `#${x.n} ${x.from} → ${x.to} ${x.outcome}${x.message ? ` (${x.message})` : ''}`).join('; ')}` : ''}${series.stoppedEarly ? `; ${series.stoppedEarly}` : ''}`,
+  );
+});

@@ -151,3 +151,21 @@ export async function coverageChart(title: string, rows: { section: string; stat
     },
   } as vl.TopLevelSpec);
 }
+
+/** One bar per deployment of a series: how long it took, coloured by how it ended. */
+export async function deploymentsChart(title: string, attempts: { n: number; to: string; outcome: string; ms: number }[]): Promise<string> {
+  const order = ['Healthy', 'Degraded', 'timed out'];
+  return render({
+    title,
+    width: WIDTH,
+    height: 200,
+    data: { values: attempts.map((a) => ({ ...a, s: a.ms / 1000 })) },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'n', type: 'ordinal', title: 'deployment', axis: { labelOverlap: true } },
+      y: { field: 's', type: 'quantitative', title: 'seconds to Healthy (or abort)' },
+      color: { field: 'outcome', type: 'nominal', title: null, scale: { domain: order, range: ['#2e7d32', '#c62828', '#6d4c41'] } },
+      tooltip: [{ field: 'n' }, { field: 'to' }, { field: 'outcome' }, { field: 's' }],
+    },
+  } as vl.TopLevelSpec);
+}

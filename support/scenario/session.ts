@@ -10,13 +10,14 @@ import { CHAOS_KINDS, type ChaosExperiment } from '../chaos/model.ts';
 import { SteadyStateProbe, type FaultSpan, type SteadyStateCheck } from '../chaos/steady-state.ts';
 import { LogArchive, type LogRetention } from '../logs/archive.ts';
 import { loadManifestFiles } from '../manifests/load.ts';
-import { latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
+import { deploymentsChart, latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
 import type { EvidenceRecorder } from '../evidence/recorder.ts';
 import { withRolloutEnv } from '../manifests/env-override.ts';
 import { LocalPlatform } from '../platform/local/platform.ts';
 import { createPlatform, type Platform, type PlatformKind, type RolloutHandle } from '../platform/platform.ts';
 import type { RolloutPhase, RolloutStatus } from '../rollout/controller.ts';
 import { canaryWeights, rolloutDurations } from '../rollout/observations.ts';
+import { deployRepeatedly, type DeploymentSeries } from '../rollout/success-rate.ts';
 import { describeVerdict, evaluateThreshold, type Threshold, type ThresholdVerdict } from '../slo/threshold.ts';
 import { resolveWindow, type WindowPhrase } from '../slo/windows.ts';
 import { TrafficRun, type TrafficSpec } from '../traffic/background.ts';
@@ -168,6 +169,29 @@ export class VerificationSession {
     const status = await this.rollout(name).waitFor((s) => s.phase === phase, waitMs, `phase ${phase}`);
     this.log(`rollout ${name}: ${phase} after ${Math.round((Date.now() - this.startedAt) / 100) / 10} s`);
     return status;
+  }
+
+  /** The series of repeated deployments run per rollout in this scenario. */
+  readonly deploymentSeries = new Map<string, DeploymentSeries>();
+
+  /**
+   * Updates a rollout `count` times in a row, alternating images, each given
+   * `boundMs` to become Healthy; progress every tenth update, the series and
+   * a chart of it as evidence.
+   */
+  async deployRepeatedly(name: string, images: string[], count: number, boundMs: number): Promise<DeploymentSeries> {
+    const series = await deployRepeatedly(this.rollout(name), {
+      images,
+      count,
+      boundMs,
+      onAttempt: (a, done) => {
+        if (a.outcome !== 'Healthy' || done % 10 === 0 || done === count) this.log(`rollout ${name}: update ${done} of ${count} (${a.from} → ${a.to}) ${a.outcome} in ${(a.ms / 1000).toFixed(1)} s${a.message ? `: ${a.message}` : ''}`);
+      },
+    });
+    this.deploymentSeries.set(name, series);
+    await this.evidence.json(`deployments of ${name}`, series);
+    await this.evidence.svg(`deployments of ${name}`, await deploymentsChart(`${name}: ${series.succeeded} of ${count} deployments Healthy`, series.attempts));
+    return series;
   }
 
   /** Starts an update of the rollout's image and marks the moment (windows and durations count from it). */
