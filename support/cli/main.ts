@@ -63,7 +63,8 @@ const USAGE = `usage:
       maxSize), oldest first: of one rollout, of the last --since (e.g. 10m), at
       --level or above (structured lines only: trace … fatal). Works after it stopped.
   cutover lint <manifests...> [--strict]
-      Validates manifests; exits 1 on errors (and on warnings with --strict).
+      Validates manifests (files, or directories: every .yaml/.yml in them); exits 1 on
+      errors (and on warnings with --strict).
   cutover prd coverage --prd <dir-or-files> [--features <dir>] [--json] [--allow-missing]
       Every checklist item, task line and requirement-table row of the PRDs against the
       @prd=<id> tags of the features (default features/): automated, manual (@manual),

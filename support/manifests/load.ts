@@ -4,6 +4,7 @@
 // expected. Fields the schema does not know are not dropped silently: each is
 // reported once as ignored.
 import fs from 'node:fs';
+import path from 'node:path';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
@@ -199,10 +200,25 @@ export function loadManifestText<K extends KindRegistry>(text: string, file: str
   return { documents: documents as LoadResult<K>['documents'], ignored };
 }
 
-export function loadManifestFiles<K extends KindRegistry>(files: string[], registry: K): LoadResult<K> {
+/** Files as given, a directory as every .yaml / .yml file in it (sorted, not recursive), as `kubectl apply -f <dir>` reads it. */
+export function manifestFilesIn(paths: string[]): string[] {
+  return paths.flatMap((p) => {
+    let dir = false;
+    try {
+      dir = fs.statSync(p).isDirectory();
+    } catch {
+      // Not there: the read below names it.
+    }
+    return dir ? fs.readdirSync(p).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(p, n)) : [p];
+  });
+}
+
+export function loadManifestFiles<K extends KindRegistry>(paths: string[], registry: K): LoadResult<K> {
   const documents: LoadResult<K>['documents'] = [];
   const ignored: Ignored[] = [];
   const problems: ManifestError['problems'] = [];
+  const files = manifestFilesIn(paths);
+  if (files.length === 0 && paths.length > 0) problems.push({ where: { file: paths.join(', '), document: 0 }, path: '', message: 'no .yaml or .yml file there' });
   for (const file of files) {
     let text: string;
     try {

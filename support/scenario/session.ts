@@ -9,7 +9,7 @@ import type { ChaosInjection } from '../chaos/injection.ts';
 import { CHAOS_KINDS, type ChaosExperiment } from '../chaos/model.ts';
 import { SteadyStateProbe, type FaultSpan, type SteadyStateCheck } from '../chaos/steady-state.ts';
 import { LogArchive, type LogRetention } from '../logs/archive.ts';
-import { loadManifestFiles } from '../manifests/load.ts';
+import { loadManifestFiles, manifestFilesIn } from '../manifests/load.ts';
 import { deploymentsChart, latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
 import type { EvidenceRecorder } from '../evidence/recorder.ts';
 import { withRolloutEnv } from '../manifests/env-override.ts';
@@ -115,10 +115,7 @@ export class VerificationSession {
     return files.flatMap((f) => {
       const full = this.resolve(f);
       if (!fs.existsSync(full)) throw new Error(`manifest ${f} does not exist (looked at ${full})`);
-      if (fs.statSync(full).isDirectory()) {
-        return fs.readdirSync(full).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(full, n));
-      }
-      return [full];
+      return manifestFilesIn([full]);
     });
   }
 

@@ -120,6 +120,17 @@ test('several files: every problem of every file at once; unreadable files named
   );
 });
 
+test('a directory is every .yaml and .yml file in it, in name order, as kubectl apply -f reads it; one with none is an error', () => {
+  const dir = tempDataDir('manifest-dir');
+  const service = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec: {ports: [{port: 80}]}\n`;
+  fs.writeFileSync(path.join(dir, 'b.yml'), service('b'));
+  fs.writeFileSync(path.join(dir, 'a.yaml'), service('a'));
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a manifest');
+  assert.deepEqual(loadManifestFiles([dir], CUTOVER_KINDS).documents.map((d) => d.name), ['a', 'b']);
+  const empty = tempDataDir('manifest-empty');
+  assert.throws(() => loadManifestFiles([empty], CUTOVER_KINDS), /manifest-empty-\w+ \(document 1\): no \.yaml or \.yml file there/);
+});
+
 test('durations: Go style, bare seconds, and refusals', () => {
   assert.equal(parseDuration('30s'), 30_000);
   assert.equal(parseDuration('1h30m'), 5_400_000);
