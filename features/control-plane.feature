@@ -107,6 +107,21 @@ Feature: The control plane of cutover up: a state machine whose state survives r
       Then the tests in "support/platform/local/test" named like "^each rollout is Healthy, Degraded or Down" pass, at least 1 of them
       And the tests in "support/cli/test" named like "^every route is served" pass, at least 1 of them
 
+  Rule: Error handling (PRD task 8.1)
+
+    @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/implement-comprehensive-error-handling-545d
+    Scenario: Every failure a user or a component can cause gets an answer that says what and where, and leaves nothing half done
+      # The control API: 400 naming the field, 409 saying why, 404 listing what there is, a 500 with an id whose details are in the log; the CLI turns them into messages.
+      Then the tests in "support/cli/test" named like "^(bad input is a 400|an unexpected failure is a 500|the client sends the token and turns errors into messages|help: every command)" pass, at least 4 of them
+      # The state machine refuses what it cannot do, and a damaged saved state is refused with file, rollout and field.
+      And the tests in "support/rollout/test" named like "^(a user abort sends all traffic to stable|a damaged or foreign snapshot is refused|a snapshot names its rollout)" pass, at least 3 of them
+      # Manifests: file, line, document, path and what was expected; every problem of every file at once.
+      And the tests in "support/manifests/test" named like "^(a bad field names the file|several files: every problem)" pass, at least 2 of them
+      # The platform: unknown Services, images and templates named; a replica that never becomes ready leaves nothing running.
+      And the tests in "support/platform/local/test" named like "^(bad input: a Rollout naming a Service|not ready in time, or exiting before ready)" pass, at least 2 of them
+      # The router: no backend is a 503 naming the service, a refused connection is retried elsewhere, a dead backend a 502 naming it.
+      And the tests in "support/traffic/test" named like "^(no backend: a 503|a refused connection is retried)" pass, at least 2 of them
+
   Rule: Resource limits (PRD task 8.1)
 
     @prd=blue-green-system-tasks/task-8-1-error-handling-resilience/add-resource-limit-handling-ab39
