@@ -27,18 +27,27 @@ Then('the aggregated logs of rollout {string} hold lines from at least {int} pod
   await this.evidence.verify(`logs of ${pods}+ pods of ${rollout}`, byPod.size >= pods, { expected: `≥ ${pods} pods`, measured: Object.fromEntries(byPod) }, () => `the aggregated logs of ${rollout} hold lines from ${byPod.size} pod(s), expected at least ${pods}: ${[...byPod.keys()].join(', ') || 'none'}`);
 });
 
-/** The trace id the last response named (X-Trace-Id) leads to a line at this level in the rollout's aggregated logs. */
+/** How long a pod's line may take to reach the aggregated logs after its answer arrived. */
+const LOG_LINE_WAIT_MS = 5000;
+
+/** The trace id the last response named (X-Trace-Id) leads to a line at this level in the rollout's aggregated logs (waiting up to 5 s for it). */
 Then('the aggregated logs of rollout {string} have a line at level {string} with the trace id of the last response', async function (this: CutoverWorld, rollout: string, levelText: string) {
   const level = parseLevel(levelText);
   const r = this.lastResponse;
   if (r === undefined) throw new Error('no request was sent in this scenario yet');
   const traceId = String(r.headers['x-trace-id'] ?? '');
   if (!/^[0-9a-f]{32}$/.test(traceId)) throw new Error(`the last response (${r.method} ${r.url}) carries no trace id in X-Trace-Id: "${traceId}"`);
-  const lines = this.session.platform.logs({ rollout, traceId });
+  // The pod writes the line as it answers; its output may reach the platform a moment after the answer reached us.
+  const deadline = Date.now() + LOG_LINE_WAIT_MS;
+  let lines = this.session.platform.logs({ rollout, traceId });
+  while (!lines.some((e) => e.level === level) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    lines = this.session.platform.logs({ rollout, traceId });
+  }
   await this.evidence.text(`log lines of trace ${traceId}`, lines.map(formatLogEntry).join('\n'));
   const atLevel = lines.filter((e) => e.level === level);
   await this.evidence.verify(`a ${level} line of trace ${traceId}`, atLevel.length > 0, { expected: `a ${level} line with trace id ${traceId}`, measured: lines.map((e) => `${e.pod}: ${e.level ?? '-'} ${e.message ?? e.line}`) }, () =>
-    `no ${level} line with trace id ${traceId} in the logs of ${rollout} (${lines.length} line(s) with that trace id)`,
+    `no ${level} line with trace id ${traceId} in the logs of ${rollout} within ${LOG_LINE_WAIT_MS / 1000} s (${lines.length} line(s) with that trace id)`,
   );
 });
 
