@@ -276,8 +276,29 @@ export class RolloutController extends EventEmitter {
   /** A changed manifest (`kubectl apply` of a new Rollout spec). */
   update(rollout: Rollout): Promise<void> {
     if (rollout.metadata.name !== this.name) throw new Error(`cannot update rollout ${this.name} with a manifest for ${rollout.metadata.name}`);
-    this.spec = rollout;
-    return this.applyTemplate(rollout.spec.template);
+    const replicas = rollout.spec.replicas;
+    this.spec = { ...rollout, spec: { ...rollout.spec, replicas: this.spec.spec.replicas } };
+    // A new replica count alone changes no template: it is a scale, as in Argo.
+    return this.applyTemplate(rollout.spec.template).then(() => this.scale(replicas, 'the applied manifest'));
+  }
+
+  /**
+   * The scale subresource (`kubectl scale`, an autoscaler): with no update in
+   * flight the stable revision converges to the new count at once; an update
+   * in flight takes it from its next step on (and at its end).
+   */
+  scale(replicas: number, reason: string): Promise<void> {
+    this.assertOpen();
+    if (!Number.isInteger(replicas) || replicas < 0) return Promise.reject(new Error(`rollout ${this.name}: cannot scale to ${replicas} replicas: expected a whole number, 0 or more`));
+    const before = this.spec.spec.replicas;
+    if (replicas === before) return Promise.resolve();
+    this.spec.spec.replicas = replicas;
+    this.event('RolloutScaled', `replicas ${before} → ${replicas} (${reason})`, { from: before, to: replicas, reason });
+    return this.serialize(async () => {
+      const stable = this.stable;
+      if (stable === undefined || this.spec.spec.replicas !== replicas) return;
+      if (this.current === stable || this.state.abort) await this.scaleTo(stable, replicas, this.generation);
+    });
   }
 
   /** `promote`: past the current pause or step; `promote --full`: skip every remaining step and analysis. */

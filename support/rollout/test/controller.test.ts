@@ -392,3 +392,33 @@ test('an update of the manifest with an unchanged template changes nothing; a re
   await controller.close();
   assert.throws(() => controller.promote(), /shut down/);
 });
+
+test('scale (kubectl scale, an autoscaler): a Healthy rollout\'s stable revision converges at once; during an update the next step uses it; a changed replica count in an applied manifest is a scale, not an update', async () => {
+  const { workloads, controller } = setup(STEPS);
+  await controller.start();
+  await controller.scale(6, 'kubectl scale');
+  assert.equal(controller.status().replicaSets[0]?.replicas, 6);
+  assert.equal(workloads.log.at(-1), 'scale cutover/demo:v1 6');
+  assert.match(controller.events.at(-2)?.message ?? '', /replicas 4 → 6 \(kubectl scale\)/);
+  await assert.rejects(controller.scale(-1, 'typo'), /cannot scale to -1 replicas/);
+
+  // An update in flight: stable is not touched now; the canary's next weight is of the new count.
+  await controller.setImage('cutover/demo:v2');
+  await controller.waitFor(is('Paused'), T, 'paused at 20%');
+  const before = workloads.log.length;
+  await controller.scale(10, 'autoscaler');
+  assert.deepEqual(workloads.log.slice(before), []);
+  controller.promote();
+  await controller.waitFor((s) => s.canaryWeight === 40, T, 'weight 40');
+  assert.ok(workloads.log.includes('scale cutover/demo:v2 4'), `40% of 10 replicas is 4 canary pods: ${workloads.log.join(', ')}`);
+  controller.promote(true);
+  await controller.waitFor((s) => is('Healthy')(s) && s.stableImage === 'cutover/demo:v2', T, 'Healthy at v2');
+  assert.equal(controller.status().replicaSets.find((r) => r.role === 'stable')?.replicas, 10);
+
+  // kubectl apply of the same template with 3 replicas: no new revision, stable scaled to 3.
+  const revision = controller.status().revision;
+  await controller.update({ ...controller.rollout, spec: { ...controller.rollout.spec, replicas: 3 } });
+  assert.equal(controller.status().revision, revision);
+  assert.equal(controller.status().replicaSets.find((r) => r.role === 'stable')?.replicas, 3);
+  await controller.close();
+});
