@@ -3,6 +3,7 @@
 // AnalysisTemplate not among the files, an image with no local runnable) are
 // warnings, which --strict turns into failures.
 import type { AnalysisTemplate } from '../analysis/model.ts';
+import type { HorizontalPodAutoscaler } from '../autoscaling/model.ts';
 import { CUTOVER_KINDS } from '../manifests/kinds.ts';
 import { ManifestError, loadManifestFiles } from '../manifests/load.ts';
 import type { Service } from '../manifests/service.ts';
@@ -59,6 +60,20 @@ export function lintManifests(files: string[], catalog?: ImageCatalog): LintResu
           warnings.push(`${where(d)} rollout ${r.metadata.name}: ${(err as Error).message}`);
         }
       }
+    }
+  }
+  const rollouts = new Map(loaded.documents.filter((x) => x.kind === 'Rollout').map((d) => [(d.spec as Rollout).metadata.name, d.spec as Rollout]));
+  for (const d of loaded.documents.filter((x) => x.kind === 'HorizontalPodAutoscaler')) {
+    const h = d.spec as HorizontalPodAutoscaler;
+    const target = rollouts.get(h.spec.scaleTargetRef.name);
+    if (target === undefined) {
+      warnings.push(`${where(d)} autoscaler ${h.metadata.name}: Rollout "${h.spec.scaleTargetRef.name}" is not in these files`);
+      continue;
+    }
+    // A utilization target is a share of the request: without one the HPA cannot compute it (FailedGetResourceMetric).
+    for (const m of h.spec.metrics.filter((x) => x.kind === 'utilization')) {
+      const lacking = target.spec.template.spec.containers.filter((c) => c.resources.requests?.[m.resource] === undefined).map((c) => c.name);
+      if (lacking.length > 0) warnings.push(`${where(d)} autoscaler ${h.metadata.name}: a ${m.resource} utilization target needs a ${m.resource} request, which container(s) ${lacking.join(', ')} of rollout ${target.metadata.name} lack`);
     }
   }
   return {

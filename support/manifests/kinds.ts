@@ -1,5 +1,6 @@
 // The kinds cutover reads, for the loader.
 import { ANALYSIS_IGNORED_FIELDS, AnalysisTemplateSchema } from '../analysis/model.ts';
+import { HorizontalPodAutoscalerSchema } from '../autoscaling/model.ts';
 import { ROLLOUT_IGNORED_FIELDS, RolloutSchema } from '../rollout/model.ts';
 import type { KindRegistry } from './load.ts';
 import { ServiceSchema } from './service.ts';
@@ -10,6 +11,7 @@ export const CUTOVER_KINDS = {
     AnalysisTemplate: AnalysisTemplateSchema,
     ClusterAnalysisTemplate: AnalysisTemplateSchema,
     Service: ServiceSchema,
+    HorizontalPodAutoscaler: HorizontalPodAutoscalerSchema,
   },
   ignoredFields: { ...ROLLOUT_IGNORED_FIELDS, ...ANALYSIS_IGNORED_FIELDS },
 } satisfies KindRegistry;

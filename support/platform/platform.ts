@@ -1,6 +1,7 @@
 // What steps see of a platform. Steps never branch on the platform: local,
 // docker and kubernetes each implement this, chosen by Cucumber profile.
 import type { AnalysisRunSnapshot } from '../analysis/run.ts';
+import type { AutoscalerEvent, AutoscalerStatus, AutoscalerSync } from '../autoscaling/autoscaler.ts';
 import type { DatabaseBackup } from '../backup/sqlite.ts';
 import type { ChaosInjection, ChaosPod } from '../chaos/injection.ts';
 import type { ChaosExperiment } from '../chaos/model.ts';
@@ -34,6 +35,15 @@ export interface RolloutHandle {
   undo(toRevision?: number): Promise<void>;
 }
 
+/** A HorizontalPodAutoscaler as steps watch it: `kubectl describe hpa`, and every sync for the chart. */
+export interface AutoscalerHandle {
+  readonly name: string;
+  readonly syncs: AutoscalerSync[];
+  readonly events: AutoscalerEvent[];
+  status(): AutoscalerStatus;
+  waitFor(predicate: (s: AutoscalerStatus) => boolean, timeoutMs: number, expected: string): Promise<AutoscalerStatus>;
+}
+
 /** What a failed scenario leaves behind for whoever reads the report. */
 export interface PlatformDiagnostics {
   events: { at: string; source: string; reason: string; message: string }[];
@@ -54,6 +64,8 @@ export interface Platform {
   applyFiles(files: string[]): Promise<void>;
   rollout(name: string): RolloutHandle;
   rolloutNames(): string[];
+  /** A HorizontalPodAutoscaler applied with the manifests. */
+  autoscaler(name: string): AutoscalerHandle;
   /** Where a Service answers, as seen from the test (a loopback URL on local). */
   serviceUrl(name: string): string;
   /** Every analysis run started so far, with every measurement. */

@@ -37,7 +37,7 @@ import type { RolloutEvent, RolloutStatus } from '../../rollout/controller.ts';
 import { serveMetrics } from '../../traffic/router.ts';
 import { processAlive } from '../local/leftovers.ts';
 import { LocalPrometheus, type LocalPrometheusOptions, type ScrapeTarget } from '../local/prometheus.ts';
-import type { MonitorOptions, Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
+import type { AutoscalerHandle, MonitorOptions, Platform, PlatformDiagnostics, RolloutHandle } from '../platform.ts';
 import { apiStatus, ARGO, KubeCluster } from './cluster.ts';
 import { KubernetesChaos } from '../../chaos/kubernetes.ts';
 import { ingressBackend, ingressRoutes, ServiceIngress, tagOf } from './ingress.ts';
@@ -715,6 +715,11 @@ export class KubernetesPlatform implements Platform {
 
   rolloutNames(): string[] {
     return [...this.rolloutsW.items.keys()];
+  }
+
+  /** A cluster's HPAs are applied and run by its own controller, which needs metrics-server: cutover does not watch them (yet). */
+  autoscaler(name: string): AutoscalerHandle {
+    throw new Error(`HorizontalPodAutoscaler ${name}: the kubernetes platform applies HPAs to the cluster, where kube-controller-manager scales them with metrics from metrics-server, but does not watch them; their scenarios run on the local and docker platforms (see \`kubectl get hpa -n ${this.namespace}\`)`);
   }
 
   /** @internal for KubeRollout */

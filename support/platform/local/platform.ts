@@ -17,6 +17,8 @@ import { jobProvider } from '../../analysis/providers/job.ts';
 import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { AnalysisRun, type AnalysisRunSnapshot } from '../../analysis/run.ts';
+import { Autoscaler, type ScaleTarget } from '../../autoscaling/autoscaler.ts';
+import type { HorizontalPodAutoscaler } from '../../autoscaling/model.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
 import { outlierDetectionOf, type Service } from '../../manifests/service.ts';
@@ -143,6 +145,7 @@ export class LocalPlatform implements Platform {
   private readonly rollouts = new Map<string, RolloutEntry>();
   private readonly templates = new Map<string, AnalysisTemplate>();
   private readonly clusterTemplates = new Map<string, AnalysisTemplate>();
+  private readonly autoscalers = new Map<string, Autoscaler>();
   readonly runs: AnalysisRun[] = [];
   private prometheus: LocalPrometheus | undefined;
   private prometheusStarting: Promise<LocalPrometheus> | undefined;
@@ -249,7 +252,7 @@ export class LocalPlatform implements Platform {
     await this.apply(loaded.documents as LoadedDocument<unknown>[]);
   }
 
-  /** Templates first, then Services, then Rollouts (which need both). */
+  /** Templates first, then Services, then Rollouts (which need both), then the autoscalers that scale them. */
   async apply(documents: LoadedDocument<unknown>[]): Promise<void> {
     if (this.closed) throw new Error(`the ${this.kind} platform has been shut down`);
     if (this.lost) throw new Error(`the ${this.kind} platform cannot apply anything more: ${this.lost.message}`);
@@ -261,6 +264,52 @@ export class LocalPlatform implements Platform {
     for (const s of of<Service>('Service')) await this.applyService(s);
     if (needsPrometheus) await this.ensurePrometheus();
     for (const r of of<Rollout>('Rollout')) await this.applyRollout(r);
+    for (const h of of<HorizontalPodAutoscaler>('HorizontalPodAutoscaler')) this.applyAutoscaler(h);
+  }
+
+  private applyAutoscaler(spec: HorizontalPodAutoscaler): void {
+    const name = spec.metadata.name;
+    const existing = this.autoscalers.get(name);
+    if (existing) {
+      existing.update(spec);
+      return;
+    }
+    const autoscaler = new Autoscaler(spec, (rollout) => this.scaleTarget(rollout), {
+      timeScale: this.timeScale,
+      onEvent: (e) => {
+        this.record(`horizontalpodautoscaler/${name}`, e.reason, e.message);
+        this.log(`autoscaler ${name}: ${e.message}`);
+      },
+    });
+    this.autoscalers.set(name, autoscaler);
+    this.record(`horizontalpodautoscaler/${name}`, 'Created', `scales rollout ${spec.spec.scaleTargetRef.name} between ${spec.spec.minReplicas} and ${spec.spec.maxReplicas} replicas`);
+    autoscaler.start();
+  }
+
+  /** A Rollout as its autoscaler sees it: spec.replicas, its pods with their usage and requests, and its scale subresource. */
+  private scaleTarget(rollout: string): ScaleTarget | undefined {
+    const entry = this.rollouts.get(rollout);
+    if (entry === undefined) return undefined;
+    const requests = (set: RevisionSet) => {
+      // A pod's request is the sum of its containers'; one without it leaves the pod without one.
+      const containers = set.revision.template.spec.containers;
+      const total = (k: 'cpu' | 'memory') => (containers.every((c) => c.resources.requests?.[k] !== undefined) ? containers.reduce((n, c) => n + (c.resources.requests?.[k] ?? 0), 0) : undefined);
+      const cpu = total('cpu');
+      const memory = total('memory');
+      return { ...(cpu !== undefined ? { cpu } : {}), ...(memory !== undefined ? { memory } : {}) };
+    };
+    return {
+      replicas: () => entry.controller.rollout.spec.replicas,
+      pods: () => [...entry.sets.values()].flatMap((set) => set.replicas.filter((r) => !set.leaving.has(r)).map((r) => ({ name: r.spec.name, ready: r.state === 'ready', usage: () => r.usage(), requests: requests(set) }))),
+      scale: (replicas, reason) => entry.controller.scale(replicas, `HorizontalPodAutoscaler: ${reason}`),
+    };
+  }
+
+  /** A HorizontalPodAutoscaler applied here: its status, every sync and its events. */
+  autoscaler(name: string): Autoscaler {
+    const autoscaler = this.autoscalers.get(name);
+    if (autoscaler === undefined) throw new Error(`no HorizontalPodAutoscaler "${name}" on the ${this.kind} platform (autoscalers: ${[...this.autoscalers.keys()].join(', ') || 'none'})`);
+    return autoscaler;
   }
 
   private async applyService(spec: Service): Promise<void> {
@@ -744,6 +793,7 @@ export class LocalPlatform implements Platform {
     this.closed = true;
     // Chaos first: a stopped (SIGSTOP) pod would otherwise sit out its whole grace period.
     await this.chaos.close();
+    for (const autoscaler of this.autoscalers.values()) await autoscaler.close();
     for (const entry of this.rollouts.values()) await entry.controller.close();
     for (const run of this.runs) run.terminate();
     await this.supervisor.stopAll();
