@@ -39,7 +39,7 @@ test('the loop measures CPU as a rate between syncs, scales the target, and repo
   const autoscaler = new Autoscaler(spec, (name) => (name === 'web' ? target : undefined), { timeScale: 1, now: () => now });
   await autoscaler.sync();
   assert.deepEqual(autoscaler.status().currentMetrics, [], 'the first sync has one reading: no rate yet');
-  assert.deepEqual(autoscaler.events, [], 'and says nothing about it');
+  assert.equal(autoscaler.events.length, 0, 'and says nothing about it');
   assert.equal(autoscaler.status().conditions.find((c) => c.type === 'ScalingActive')?.status, 'False');
 
   // 15 s at 0.2 cores each: 200 % of the 100m request against 50 % → 4 × 2 = 8, capped at 6.
@@ -80,5 +80,30 @@ test('a scale the target refuses is a FailedRescale event and AbleToScale False'
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(autoscaler.events.map((e) => e.reason), ['SuccessfulRescale', 'FailedRescale']);
   assert.equal(autoscaler.status().conditions.find((c) => c.type === 'AbleToScale')?.reason, 'FailedUpdateScale');
+  await autoscaler.close();
+});
+
+test('Prometheus reads the autoscalers under kube-state-metrics\' names', async () => {
+  const { Registry } = await import('prom-client');
+  const { registerAutoscalerMetrics } = await import('../metrics.ts');
+  const target = new FakeRollout();
+  let now = 0;
+  const autoscaler = new Autoscaler(spec, () => target, { timeScale: 1, now: () => now });
+  await autoscaler.sync();
+  target.burn(0.2, 15);
+  now += 15_000;
+  await autoscaler.sync();
+  const registry = new Registry();
+  registerAutoscalerMetrics(registry, () => [{ namespace: 'default', status: autoscaler.status() }]);
+  const text = await registry.metrics();
+  for (const line of [
+    'kube_horizontalpodautoscaler_spec_max_replicas{namespace="default",horizontalpodautoscaler="web"} 6',
+    'kube_horizontalpodautoscaler_status_current_replicas{namespace="default",horizontalpodautoscaler="web"} 2',
+    'kube_horizontalpodautoscaler_status_desired_replicas{namespace="default",horizontalpodautoscaler="web"} 6',
+    'kube_horizontalpodautoscaler_status_target_metric{namespace="default",horizontalpodautoscaler="web",metric_name="cpu",metric_target_type="utilization"} 200',
+    'kube_horizontalpodautoscaler_status_condition{namespace="default",horizontalpodautoscaler="web",condition="ScalingLimited",status="true"} 1',
+  ]) {
+    assert.ok(text.includes(line), `missing: ${line}`);
+  }
   await autoscaler.close();
 });

@@ -18,6 +18,7 @@ import { prometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { webProvider } from '../../analysis/providers/web.ts';
 import { AnalysisRun, type AnalysisRunSnapshot } from '../../analysis/run.ts';
 import { Autoscaler, type ScaleTarget } from '../../autoscaling/autoscaler.ts';
+import { registerAutoscalerMetrics } from '../../autoscaling/metrics.ts';
 import type { HorizontalPodAutoscaler } from '../../autoscaling/model.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
@@ -205,6 +206,7 @@ export class LocalPlatform implements Platform {
     registerPodMetrics(this.registry, {
       pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, usage: p.usage, restarts: p.restarts, ready: p.ready, probes: p.replica.health })),
     });
+    registerAutoscalerMetrics(this.registry, () => [...this.autoscalers.values()].map((a) => ({ namespace: this.namespaceOf(a.status().target), status: a.status() })));
     options.runtime?.onLost?.((err) => {
       this.lost = err;
       this.record(`runtime/${this.kind}`, 'RuntimeLost', err.message);
