@@ -52,6 +52,17 @@ When('{rate} are sent to {string} for {duration} with these requests:', async fu
 });
 
 /**
+ * Foreground load of the service's PRD workload (its data seeded through the
+ * Service first) through the Service for a while (scaled), under the name
+ * "<service> PRD workload": beside, not instead of, the scenario's traffic.
+ */
+When('{rate} of its PRD workload are sent to {string} for {duration}', async function (this: CutoverWorld, rate: number, service: string, ms: number) {
+  const workload = workloadOf(service);
+  const request = await workload.seed(this.session.platform.serviceUrl(service));
+  await this.session.runTrafficAs(`${service} PRD workload`, service, { ratePerSecond: rate, maxDurationMs: this.session.scaledTraffic(ms), request }, workload.mix);
+});
+
+/**
  * The service's PRD workload (support/traffic/workloads.ts: its data seeded
  * through the pod's API first) straight to one ready pod of its rollout, past
  * the router (local and docker platforms), for a while (scaled).

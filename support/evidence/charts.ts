@@ -169,3 +169,37 @@ export async function deploymentsChart(title: string, attempts: { n: number; to:
     },
   } as vl.TopLevelSpec);
 }
+
+/** An autoscaler's syncs: replicas (and ready pods) above, each metric against its target below, on one time axis. */
+export async function autoscalerChart(title: string, syncs: { at: string; replicas: number; desired: number; readyPods: number; metrics: Record<string, number> }[], targets: Record<string, number>, marks: TimelineMark[] = []): Promise<string> {
+  const origin = syncs.length > 0 ? Date.parse(syncs[0]!.at) : 0;
+  const x = { field: 's', type: 'quantitative', title: 'seconds since the autoscaler started' };
+  const counts = syncs.flatMap((p) => [
+    { s: rel(Date.parse(p.at), origin), y: p.desired, colour: 'desired replicas' },
+    { s: rel(Date.parse(p.at), origin), y: p.readyPods, colour: 'ready pods' },
+  ]);
+  const usage = syncs.flatMap((p) => Object.entries(p.metrics).map(([resource, y]) => ({ s: rel(Date.parse(p.at), origin), y, colour: `${resource} (% of request)` })));
+  const lines = Object.entries(targets).map(([resource, y]) => ({ y, colour: `${resource} target` }));
+  const spanMs = (counts.at(-1)?.s ?? 0) * 1000;
+  return render({
+    title,
+    vconcat: [
+      {
+        width: WIDTH,
+        height: 160,
+        layer: [
+          { data: { values: counts }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x, y: { field: 'y', type: 'quantitative', title: 'pods' }, color: { field: 'colour', type: 'nominal', title: null } } },
+          ...markLayers(marks, origin, spanMs),
+        ],
+      },
+      {
+        width: WIDTH,
+        height: 160,
+        layer: [
+          { data: { values: usage }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: 'utilization (%)' }, color: { field: 'colour', type: 'nominal', title: null } } },
+          { data: { values: lines }, mark: { type: 'rule', strokeDash: [6, 4], color: '#c62828' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+        ],
+      },
+    ],
+  } as vl.TopLevelSpec);
+}

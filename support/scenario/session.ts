@@ -10,11 +10,11 @@ import { CHAOS_KINDS, type ChaosExperiment } from '../chaos/model.ts';
 import { SteadyStateProbe, type FaultSpan, type SteadyStateCheck } from '../chaos/steady-state.ts';
 import { LogArchive, type LogRetention } from '../logs/archive.ts';
 import { loadManifestFiles, manifestFilesIn } from '../manifests/load.ts';
-import { deploymentsChart, latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
+import { autoscalerChart, deploymentsChart, latencyChart, timelineChart, versionsChart, type TimelineMark } from '../evidence/charts.ts';
 import type { EvidenceRecorder } from '../evidence/recorder.ts';
 import { withRolloutEnv } from '../manifests/env-override.ts';
 import { LocalPlatform } from '../platform/local/platform.ts';
-import { createPlatform, type Platform, type PlatformKind, type RolloutHandle } from '../platform/platform.ts';
+import { createPlatform, type AutoscalerHandle, type Platform, type PlatformKind, type RolloutHandle } from '../platform/platform.ts';
 import type { RolloutPhase, RolloutStatus } from '../rollout/controller.ts';
 import { canaryWeights, rolloutDurations } from '../rollout/observations.ts';
 import { deployRepeatedly, type DeploymentSeries } from '../rollout/success-rate.ts';
@@ -162,6 +162,26 @@ export class VerificationSession {
     return this.platform.rollout(name);
   }
 
+  private readonly watchedAutoscalers = new Set<string>();
+
+  /** A HorizontalPodAutoscaler of the platform; when the scenario ends its status, events, every sync and a chart of them go into the report. */
+  autoscaler(name: string): AutoscalerHandle {
+    const handle = this.platform.autoscaler(name);
+    if (!this.watchedAutoscalers.has(name)) {
+      this.watchedAutoscalers.add(name);
+      this.onCleanup(`evidence of autoscaler ${name}`, async () => {
+        const status = handle.status();
+        await this.evidence.json(`autoscaler ${name}`, { status, events: handle.events, syncs: handle.syncs });
+        if (handle.syncs.length === 0) return;
+        const targets = Object.fromEntries(status.currentMetrics.filter((m) => m.kind === 'utilization').map((m) => [m.resource, m.target]));
+        const marks = handle.events.filter((e) => e.reason === 'SuccessfulRescale').map((e) => ({ at: Date.parse(e.at), label: e.message.replace(/;.*/, ''), kind: 'rollout' as const }));
+        const most = Math.max(...handle.syncs.map((x) => x.desired));
+        await this.evidence.svg(`autoscaler ${name}`, await autoscalerChart(`autoscaler ${name}: ${status.minReplicas} to ${status.maxReplicas} replicas, at most ${most} used`, handle.syncs, targets, marks));
+      });
+    }
+    return handle;
+  }
+
   async waitForPhase(name: string, phase: RolloutPhase, waitMs: number): Promise<RolloutStatus> {
     const status = await this.rollout(name).waitFor((s) => s.phase === phase, waitMs, `phase ${phase}`);
     this.log(`rollout ${name}: ${phase} after ${Math.round((Date.now() - this.startedAt) / 100) / 10} s`);
@@ -257,6 +277,14 @@ export class VerificationSession {
     const run = this.startTraffic(service, spec);
     await run.finished;
     return this.stopTraffic(service);
+  }
+
+  /** Foreground traffic to a Service under a name of its own (beside the scenario's traffic); checks the generator kept the rate. */
+  async runTrafficAs(name: string, service: string, spec: Omit<TrafficSpec, 'name' | 'target'>, what = ''): Promise<TrafficRun> {
+    this.log(`traffic ${name}: ${spec.ratePerSecond} req/s${what ? ` of ${what}` : ''} to Service ${service} for ${spec.maxDurationMs / 1000} s`);
+    const run = this.startTrafficAs(name, service, spec);
+    await run.finished;
+    return this.stopTraffic(name);
   }
 
   /**
