@@ -41,11 +41,12 @@ function profile(name, { platform, timeScale, paths }) {
     ...(paths ? { paths } : {}),
     // Scaffolded PRD skeletons (`cutover prd scaffold`) have no steps yet: they must not pass as empty scenarios.
     // @docker and @kubernetes scenarios look at Docker or the cluster itself: they run on
-    // that profile only; @local-only ones need what only the local platform has.
+    // that profile only; @local-only ones need what only the local platform has;
+    // @not-kubernetes ones what the local and docker platforms have (their HPA controller).
     tags: {
       local: 'not @wip and not @docker and not @kubernetes',
       docker: 'not @wip and not @local-only and not @kubernetes',
-      kubernetes: 'not @wip and not @local-only and not @docker',
+      kubernetes: 'not @wip and not @local-only and not @not-kubernetes and not @docker',
     }[platform],
     import: ['support/world/*.ts', 'steps/**/*.ts'],
     worldParameters: { profile: name, platform, timeScale },

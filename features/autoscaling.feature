@@ -1,4 +1,4 @@
-@feature:autoscaling @local-only
+@feature:autoscaling @not-kubernetes
 Feature: Horizontal pod autoscaling of the services
   Each service's HorizontalPodAutoscaler (k8s/autoscaling/) keeps the CPU of its
   canary Rollout's pods at 70 % of their request, with 2 to 6 pods. The local
@@ -10,8 +10,9 @@ Feature: Horizontal pod autoscaling of the services
   scaled in are drained first, so no request is lost either way: a light
   traffic runs through all of it, every request counted. The load is the
   service's PRD workload through its Service (2 minutes, 12 s at the fast
-  scale). On a cluster the same manifests need metrics-server, which the CI
-  cluster does not run.
+  scale). It runs on the local and docker platforms (pods as processes or
+  containers, CPU from /proc or the container's cgroup); on a cluster the same
+  manifests need metrics-server, which the CI cluster does not run.
 
   Scenario Outline: <service> scales out under its PRD workload and back in after it, no request lost
     Given the rollout "<service>" from "k8s/canary/<service>.yaml" is healthy at "cutover/<service>:v1"
