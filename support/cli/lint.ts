@@ -4,6 +4,8 @@
 // warnings, which --strict turns into failures.
 import type { AnalysisTemplate } from '../analysis/model.ts';
 import type { HorizontalPodAutoscaler } from '../autoscaling/model.ts';
+import type { Certificate, Issuer, Secret } from '../ingress/certificates.ts';
+import { ingressServiceOf, type Ingress } from '../ingress/model.ts';
 import { CUTOVER_KINDS } from '../manifests/kinds.ts';
 import { ManifestError, loadManifestFiles } from '../manifests/load.ts';
 import type { Service } from '../manifests/service.ts';
@@ -75,6 +77,19 @@ export function lintManifests(files: string[], catalog?: ImageCatalog): LintResu
       const lacking = target.spec.template.spec.containers.filter((c) => c.resources.requests?.[m.resource] === undefined).map((c) => c.name);
       if (lacking.length > 0) warnings.push(`${where(d)} autoscaler ${h.metadata.name}: a ${m.resource} utilization target needs a ${m.resource} request, which container(s) ${lacking.join(', ')} of rollout ${target.metadata.name} lack`);
     }
+  }
+  // Ingresses and certificates: a backend, a TLS Secret or an issuer that nothing in these files provides.
+  const ofKind = <T>(...kinds: string[]) => loaded.documents.filter((x) => kinds.includes(x.kind)).map((d) => ({ d, spec: d.spec as T }));
+  const tlsSecrets = new Set([...ofKind<Secret>('Secret').map((x) => x.spec.metadata.name), ...ofKind<Certificate>('Certificate').map((x) => x.spec.spec.secretName)]);
+  for (const { d, spec } of ofKind<Ingress>('Ingress')) {
+    const backend = ingressServiceOf(spec);
+    if (!services.has(backend)) warnings.push(`${where(d)} ingress ${spec.metadata.name}: backend Service "${backend}" is not in these files`);
+    for (const t of spec.spec.tls) if (!tlsSecrets.has(t.secretName)) warnings.push(`${where(d)} ingress ${spec.metadata.name}: TLS Secret "${t.secretName}" is neither a Secret nor a Certificate's secretName in these files`);
+  }
+  const issuers = new Set(ofKind<Issuer>('Issuer', 'ClusterIssuer').map((x) => `${x.spec.kind}/${x.spec.metadata.name}`));
+  for (const { d, spec } of ofKind<Certificate>('Certificate')) {
+    const ref = `${spec.spec.issuerRef.kind}/${spec.spec.issuerRef.name}`;
+    if (!issuers.has(ref)) warnings.push(`${where(d)} certificate ${spec.metadata.name}: ${spec.spec.issuerRef.kind} "${spec.spec.issuerRef.name}" is not in these files`);
   }
   return {
     errors: [],

@@ -106,7 +106,7 @@ export function findPattern(value: unknown, pattern: string): (string | number)[
   return walk(value, parts, []);
 }
 
-const IGNORED_KINDS_NOTE = 'cutover runs Rollouts, AnalysisTemplates, ClusterAnalysisTemplates, Services and HorizontalPodAutoscalers on the local platform';
+const IGNORED_KINDS_NOTE = 'cutover runs Rollouts, AnalysisTemplates, ClusterAnalysisTemplates, Services, Ingresses, HorizontalPodAutoscalers, Secrets and cert-manager Issuers and Certificates on the local platform';
 
 /**
  * One YAML document read against a schema (a rule file, an Alertmanager

@@ -84,6 +84,12 @@ export interface RouterOptions {
   connectTimeoutMs?: number;
   /** Eject backends that fail in a row (a circuit breaker per backend); off when unset. */
   outlierDetection?: OutlierDetection;
+  /**
+   * An Ingress with TLS (ingress-nginx's ssl-redirect): the port HTTPS is
+   * served on, to which a plain HTTP request is redirected (308); undefined
+   * while there is none.
+   */
+  httpsRedirectPort?: () => number | undefined;
 }
 
 export interface BackendStats {
@@ -276,6 +282,11 @@ export class ServiceRouter {
 
   get url(): string {
     return this.address;
+  }
+
+  /** Serves a connection accepted elsewhere (a TLS socket, once its handshake is done) like one of its own. */
+  acceptConnection(socket: Duplex): void {
+    this.server.emit('connection', socket);
   }
 
   get registry(): Registry {
@@ -491,7 +502,7 @@ export class ServiceRouter {
     const peer = req.socket.remoteAddress ?? '';
     const prior = req.headers['x-forwarded-for'];
     headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
-    headers['x-forwarded-proto'] ??= 'http';
+    headers['x-forwarded-proto'] ??= (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     if (req.headers.host) headers['x-forwarded-host'] ??= req.headers.host;
     headers.traceparent = nextTraceparent(req.headers.traceparent);
     return headers;
@@ -499,6 +510,13 @@ export class ServiceRouter {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
+    const httpsPort = (req.socket as { encrypted?: boolean }).encrypted ? undefined : this.options.httpsRedirectPort?.();
+    if (httpsPort !== undefined) {
+      const hostname = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+      res.writeHead(308, { location: `https://${hostname}:${httpsPort}${req.url ?? '/'}`, 'x-cutover-router': this.service });
+      res.end();
+      return;
+    }
     const backend = this.pick();
     if (backend === undefined) {
       this.counters.noBackend++;

@@ -20,6 +20,9 @@ import { AnalysisRun, type AnalysisRunSnapshot } from '../../analysis/run.ts';
 import { Autoscaler, type ScaleTarget } from '../../autoscaling/autoscaler.ts';
 import { registerAutoscalerMetrics } from '../../autoscaling/metrics.ts';
 import type { HorizontalPodAutoscaler } from '../../autoscaling/model.ts';
+import { CertificateManager, type Certificate, type Issuer, type Secret } from '../../ingress/certificates.ts';
+import { canaryShareOf, ingressHostOf, ingressServiceOf, sslRedirectOf, type Ingress } from '../../ingress/model.ts';
+import { TlsFront } from '../../ingress/tls-front.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
 import { outlierDetectionOf, type Service } from '../../manifests/service.ts';
@@ -147,6 +150,10 @@ export class LocalPlatform implements Platform {
   private readonly templates = new Map<string, AnalysisTemplate>();
   private readonly clusterTemplates = new Map<string, AnalysisTemplate>();
   private readonly autoscalers = new Map<string, Autoscaler>();
+  /** Every Ingress applied; a main one (not an ingress-nginx canary) has a router of its own, as an ingress controller's address. */
+  private readonly ingresses = new Map<string, { spec: Ingress; router?: ServiceRouter; tls?: TlsFront }>();
+  /** cert-manager's part: Issuers, Certificates and the TLS Secrets the Ingresses serve. */
+  readonly certificates: CertificateManager;
   readonly runs: AnalysisRun[] = [];
   private prometheus: LocalPrometheus | undefined;
   private prometheusStarting: Promise<LocalPrometheus> | undefined;
@@ -206,6 +213,14 @@ export class LocalPlatform implements Platform {
     registerPodMetrics(this.registry, {
       pods: () => this.replicaRows().map((p) => ({ namespace: p.namespace, pod: p.name, container: p.container, usage: p.usage, restarts: p.restarts, ready: p.ready, probes: p.replica.health })),
     });
+    this.certificates = new CertificateManager({
+      timeScale: this.timeScale,
+      onEvent: (e) => {
+        this.record(`certificate/${e.certificate}`, e.reason, e.message);
+        this.log(`certificate ${e.certificate}: ${e.message}`);
+      },
+      onSecret: () => this.serveIngressCertificates(),
+    });
     registerAutoscalerMetrics(this.registry, () => [...this.autoscalers.values()].map((a) => ({ namespace: this.namespaceOf(a.status().target), status: a.status() })));
     options.runtime?.onLost?.((err) => {
       this.lost = err;
@@ -264,6 +279,10 @@ export class LocalPlatform implements Platform {
     for (const t of of<AnalysisTemplate>('ClusterAnalysisTemplate')) this.clusterTemplates.set(t.metadata.name, t);
     const needsPrometheus = [...this.templates.values(), ...this.clusterTemplates.values()].some((t) => t.spec.metrics.some((m) => m.provider.prometheus));
     for (const s of of<Service>('Service')) await this.applyService(s);
+    const certificates = { secrets: of<Secret>('Secret'), issuers: [...of<Issuer>('Issuer'), ...of<Issuer>('ClusterIssuer')], certificates: of<Certificate>('Certificate') };
+    if (certificates.secrets.length + certificates.issuers.length + certificates.certificates.length > 0) this.certificates.apply(certificates);
+    const ingresses = of<Ingress>('Ingress');
+    if (ingresses.length > 0) await this.applyIngresses(ingresses);
     if (needsPrometheus) await this.ensurePrometheus();
     for (const r of of<Rollout>('Rollout')) await this.applyRollout(r);
     for (const h of of<HorizontalPodAutoscaler>('HorizontalPodAutoscaler')) this.applyAutoscaler(h);
@@ -340,6 +359,98 @@ export class LocalPlatform implements Platform {
       this.log(`service ${name}: ${url}`);
     }
     for (const entry of this.rollouts.values()) await this.routeRollout(entry);
+    if (this.ingresses.size > 0) await this.routeIngresses();
+  }
+
+  /**
+   * Ingresses as ingress-nginx serves them: each main Ingress is a router on
+   * its own address (what the test reaches, under the Ingress's name), sending
+   * to its backend Service's router; a canary Ingress for the same host takes
+   * its canary-weight share of those requests to its own backend.
+   */
+  private async applyIngresses(specs: Ingress[]): Promise<void> {
+    const next = new Map([...this.ingresses].map(([name, i]) => [name, i.spec]));
+    for (const spec of specs) next.set(spec.metadata.name, spec);
+    // ingress-nginx takes one canary Ingress per host: refused before anything changes.
+    const canaries = new Map<string, string>();
+    for (const [name, spec] of next) {
+      if (canaryShareOf(spec) === undefined) continue;
+      const host = ingressHostOf(spec) ?? '*';
+      const other = canaries.get(host);
+      if (other !== undefined) throw new Error(`Ingress ${name}: ingress-nginx takes one canary Ingress per host, and ${other} is already the canary of ${host === '*' ? 'every host' : host}`);
+      canaries.set(host, name);
+      if (![...next.values()].some((m) => canaryShareOf(m) === undefined && (ingressHostOf(m) ?? '*') === host)) throw new Error(`Ingress ${name}: a canary Ingress needs a main Ingress for the same host (${host === '*' ? 'no host' : host}), and none is applied`);
+    }
+    for (const spec of specs) {
+      const name = spec.metadata.name;
+      const existing = this.ingresses.get(name);
+      if (existing?.router && canaryShareOf(spec) !== undefined) throw new Error(`Ingress ${name}: a main Ingress cannot become a canary while it runs: delete it first`);
+      const entry = existing ?? { spec };
+      entry.spec = spec;
+      this.ingresses.set(name, entry);
+      if (canaryShareOf(spec) === undefined && entry.router === undefined) {
+        const router = new ServiceRouter({
+          service: `ingress/${name}`,
+          registry: this.registry,
+          drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000,
+          httpsRedirectPort: () => (sslRedirectOf(entry.spec) ? entry.tls?.port : undefined),
+        });
+        entry.router = router;
+        const url = await router.listen();
+        this.record(`ingress/${name}`, 'IngressCreated', `listening on ${url} for ${ingressHostOf(spec) ?? 'every host'}`);
+        this.log(`ingress ${name}: ${url}`);
+      }
+      if (entry.router && spec.spec.tls.length > 0 && entry.tls === undefined) {
+        const router = entry.router;
+        entry.tls = new TlsFront((socket) => router.acceptConnection(socket));
+        const url = await entry.tls.listen();
+        this.record(`ingress/${name}`, 'IngressTls', `HTTPS on ${url} for ${spec.spec.tls.flatMap((t) => t.hosts).join(', ') || 'every host'}`);
+        this.log(`ingress ${name}: ${url}`);
+      }
+    }
+    this.serveIngressCertificates();
+    await this.routeIngresses();
+  }
+
+  /** Each HTTPS Ingress serves the certificates of the Secrets its tls entries name, as they are now (a renewal included). */
+  private serveIngressCertificates(): void {
+    for (const [name, { spec, tls }] of this.ingresses) {
+      if (tls === undefined) continue;
+      const served = spec.spec.tls.flatMap((t) => {
+        const secret = this.certificates.secret(t.secretName);
+        return secret ? [{ hosts: t.hosts, cert: secret.crt, key: secret.key }] : [];
+      });
+      const missing = spec.spec.tls.filter((t) => this.certificates.secret(t.secretName) === undefined).map((t) => t.secretName);
+      if (missing.length > 0) this.record(`ingress/${name}`, 'MissingSecret', `TLS Secret(s) ${missing.join(', ')} not applied${served.length === 0 ? ': HTTPS handshakes fail until one is' : ''}`);
+      tls.setCertificates(served);
+    }
+  }
+
+  /** An Ingress's HTTP and HTTPS addresses and the host it serves (local and docker platforms). */
+  ingressAddresses(name: string): { http: string; https?: string; host?: string; spec: Ingress } {
+    const entry = this.ingresses.get(name);
+    if (entry?.router === undefined) throw new Error(`no main Ingress "${name}" on the ${this.kind} platform (ingresses: ${[...this.ingresses].filter(([, i]) => i.router).map(([n]) => n).join(', ') || 'none'})`);
+    const host = ingressHostOf(entry.spec);
+    return { http: entry.router.url, ...(entry.tls ? { https: entry.tls.url } : {}), ...(host !== undefined ? { host } : {}), spec: entry.spec };
+  }
+
+  /** Each main Ingress's router: its backend Service's router, and its canary Ingress's by the canary's share. */
+  private async routeIngresses(): Promise<void> {
+    const serviceBackend = (service: string) => {
+      const router = this.services.get(service)?.router;
+      return router === undefined ? [] : [{ id: `service/${service}`, url: router.url, version: service }];
+    };
+    for (const [name, { spec, router }] of this.ingresses) {
+      if (router === undefined) continue;
+      const host = ingressHostOf(spec) ?? '*';
+      const canary = [...this.ingresses.values()].find((c) => canaryShareOf(c.spec) !== undefined && (ingressHostOf(c.spec) ?? '*') === host);
+      // Weights in parts of 10 000: a canary-weight of 1 in a total of 1000 is kept exactly.
+      const share = canary ? Math.round((canaryShareOf(canary.spec) ?? 0) * 10_000) : 0;
+      const groups = [{ name, weight: 10_000 - share, backends: serviceBackend(ingressServiceOf(spec)) }];
+      if (canary) groups.push({ name: canary.spec.metadata.name, weight: share, backends: serviceBackend(ingressServiceOf(canary.spec)) });
+      await router.setGroups(groups);
+      this.record(`ingress/${name}`, 'IngressRouted', groups.map((g) => `${g.weight / 100}% to Service ${ingressServiceOf(this.ingresses.get(g.name)?.spec ?? spec)}${g.backends.length === 0 ? ' (not applied: answered 503)' : ''}`).join(', '));
+    }
   }
 
   private async applyRollout(spec: Rollout): Promise<void> {
@@ -752,9 +863,12 @@ export class LocalPlatform implements Platform {
   }
 
   /** The loopback URL where a Service listens. */
+  /** Where a Service answers; for a main Ingress's name, where the ingress controller serves it (as on the kubernetes platform). */
   serviceUrl(name: string): string {
     const s = this.services.get(name);
-    if (s === undefined) throw new Error(`no Service "${name}" on the ${this.kind} platform (services: ${[...this.services.keys()].join(', ') || 'none'})`);
+    const ingress = this.ingresses.get(name)?.router;
+    if (s === undefined && ingress !== undefined) return ingress.url;
+    if (s === undefined) throw new Error(`no Service "${name}" on the ${this.kind} platform (services: ${[...this.services.keys()].join(', ') || 'none'}${this.ingresses.size > 0 ? `; ingresses: ${[...this.ingresses].filter(([, i]) => i.router).map(([n]) => n).join(', ')}` : ''})`);
     return s.router.url;
   }
 
@@ -800,6 +914,11 @@ export class LocalPlatform implements Platform {
     for (const run of this.runs) run.terminate();
     await this.supervisor.stopAll();
     await this.options.runtime?.close();
+    this.certificates.close();
+    for (const i of this.ingresses.values()) {
+      await i.tls?.close();
+      await i.router?.close();
+    }
     for (const s of this.services.values()) await s.router.close();
     await this.prometheus?.stop();
     await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
