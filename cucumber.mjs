@@ -42,7 +42,7 @@ function profile(name, { platform, timeScale, paths }) {
     // Scaffolded PRD skeletons (`cutover prd scaffold`) have no steps yet: they must not pass as empty scenarios.
     // @docker and @kubernetes scenarios look at Docker or the cluster itself: they run on
     // that profile only; @local-only ones need what only the local platform has;
-    // @not-kubernetes ones what the local and docker platforms have (their HPA controller).
+    // @not-kubernetes ones what the local and docker platforms have (their HPA controller, ingress-nginx and cert-manager parts).
     tags: {
       local: 'not @wip and not @docker and not @kubernetes',
       docker: 'not @wip and not @local-only and not @kubernetes',

@@ -293,12 +293,18 @@ export class VerificationSession {
    * without the router's hop sharing the generator's event loop.
    */
   podUrl(rollout: string): { pod: string; url: string } {
-    const platform = this.platform;
-    if (!(platform instanceof LocalPlatform)) throw new Error(`the ${platform.kind} platform does not let the test reach a pod past its Service: the local and docker platforms do`);
+    const platform = this.localPlatform('a pod past its Service');
     const ready = platform.replicas(rollout).filter((r) => r.replica.state === 'ready');
     const first = ready[0];
     if (first === undefined) throw new Error(`rollout ${rollout} has no ready pod (pods: ${platform.replicas(rollout).map((r) => `${r.replica.spec.name} ${r.replica.state}`).join(', ') || 'none'})`);
     return { pod: first.replica.spec.name, url: first.replica.url };
+  }
+
+  /** The local or docker platform, for what only it has (pods past their Service, Ingresses, certificates); others are refused saying so. */
+  localPlatform(what: string): LocalPlatform {
+    const platform = this.platform;
+    if (!(platform instanceof LocalPlatform)) throw new Error(`the ${platform.kind} platform does not give the test ${what}: the local and docker platforms do`);
+    return platform;
   }
 
   /** Foreground traffic straight to a ready pod of a rollout, under the name "<rollout> pod <name>"; checks the generator kept the rate. */
