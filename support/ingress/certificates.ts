@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { Duration, parseDuration } from '../manifests/duration.ts';
 import { Metadata } from '../rollout/model.ts';
+import { DnsName } from './model.ts';
 import { issueCertificate } from './x509.ts';
 
 export const IssuerSchema = z
@@ -25,8 +26,6 @@ export const IssuerSchema = z
 
 export type Issuer = z.output<typeof IssuerSchema>;
 
-const dnsName = z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS name such as shop.example.com');
-
 export const CertificateSchema = z
   .object({
     apiVersion: z.literal('cert-manager.io/v1', { error: 'expected apiVersion cert-manager.io/v1' }),
@@ -36,7 +35,7 @@ export const CertificateSchema = z
       .object({
         secretName: z.string().min(1, 'expected the name of the Secret to write'),
         commonName: z.string().optional(),
-        dnsNames: z.array(dnsName).default([]),
+        dnsNames: z.array(DnsName).default([]),
         // cert-manager's defaults: 90 days, renewed when a third is left.
         duration: Duration.default('2160h'),
         renewBefore: Duration.optional(),

@@ -22,7 +22,8 @@ const Path = z.object({
   backend: Backend,
 });
 
-const host = z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS name such as shop.example.com (a leading "*." for a wildcard), without a port');
+/** A DNS name as Ingress hosts and certificates take it. */
+export const DnsName = z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS name such as shop.example.com (a leading "*." for a wildcard), without a port');
 
 export const IngressSchema = z
   .object({
@@ -32,8 +33,8 @@ export const IngressSchema = z
     spec: z.object({
       ingressClassName: z.string().optional(),
       defaultBackend: Backend.optional(),
-      tls: z.array(z.object({ hosts: z.array(host).default([]), secretName: z.string().min(1, 'expected the name of a kubernetes.io/tls Secret') })).default([]),
-      rules: z.array(z.object({ host: host.optional(), http: z.object({ paths: z.array(Path).min(1, 'expected at least one path') }) })).default([]),
+      tls: z.array(z.object({ hosts: z.array(DnsName).default([]), secretName: z.string().min(1, 'expected the name of a kubernetes.io/tls Secret') })).default([]),
+      rules: z.array(z.object({ host: DnsName.optional(), http: z.object({ paths: z.array(Path).min(1, 'expected at least one path') }) })).default([]),
     }),
   })
   .superRefine((ingress, ctx) => {

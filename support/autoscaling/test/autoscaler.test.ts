@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Autoscaler, describeStatus, type ScaleTarget } from '../autoscaler.ts';
+import { Registry } from 'prom-client';
+import { registerAutoscalerMetrics } from '../metrics.ts';
 import { HorizontalPodAutoscalerSchema } from '../model.ts';
 
 const spec = HorizontalPodAutoscalerSchema.parse({
@@ -31,6 +33,17 @@ class FakeRollout implements ScaleTarget {
   burn(cores: number, seconds: number) {
     for (const [name, cpu] of this.cpuSeconds) this.cpuSeconds.set(name, cpu + cores * seconds);
   }
+}
+
+/** An autoscaler that synced twice, 15 s apart, over pods that used 0.2 cores each in between (200 % of their request). */
+async function overloadedFor15s(target: FakeRollout): Promise<Autoscaler> {
+  let now = 0;
+  const autoscaler = new Autoscaler(spec, () => target, { timeScale: 1, now: () => now });
+  await autoscaler.sync();
+  target.burn(0.2, 15);
+  now += 15_000;
+  await autoscaler.sync();
+  return autoscaler;
 }
 
 test('the loop measures CPU as a rate between syncs, scales the target, and reports it as kubectl describe hpa does', async () => {
@@ -71,12 +84,7 @@ test('a scale the target refuses is a FailedRescale event and AbleToScale False'
   target.scale = async () => {
     throw new Error('rollout web has been shut down');
   };
-  let now = 0;
-  const autoscaler = new Autoscaler(spec, () => target, { timeScale: 1, now: () => now });
-  await autoscaler.sync();
-  target.burn(0.2, 15);
-  now += 15_000;
-  await autoscaler.sync();
+  const autoscaler = await overloadedFor15s(target);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(autoscaler.events.map((e) => e.reason), ['SuccessfulRescale', 'FailedRescale']);
   assert.equal(autoscaler.status().conditions.find((c) => c.type === 'AbleToScale')?.reason, 'FailedUpdateScale');
@@ -84,15 +92,8 @@ test('a scale the target refuses is a FailedRescale event and AbleToScale False'
 });
 
 test('Prometheus reads the autoscalers under kube-state-metrics\' names', async () => {
-  const { Registry } = await import('prom-client');
-  const { registerAutoscalerMetrics } = await import('../metrics.ts');
   const target = new FakeRollout();
-  let now = 0;
-  const autoscaler = new Autoscaler(spec, () => target, { timeScale: 1, now: () => now });
-  await autoscaler.sync();
-  target.burn(0.2, 15);
-  now += 15_000;
-  await autoscaler.sync();
+  const autoscaler = await overloadedFor15s(target);
   const registry = new Registry();
   registerAutoscalerMetrics(registry, () => [{ namespace: 'default', status: autoscaler.status() }]);
   const text = await registry.metrics();
