@@ -5,8 +5,10 @@ Feature: Ingress in front of the services, as ingress-nginx serves it
   requests to its backend Service; an ingress-nginx canary Ingress for the same
   host (`nginx.ingress.kubernetes.io/canary: "true"`) takes `canary-weight` of every
   `canary-weight-total` requests to its own backend, exactly (smooth weighted
-  round-robin). The kubernetes platform's router follows an Ingress's backend but
-  not its canary annotations, so these scenarios run on the other two.
+  round-robin). Routing is by the first rule's first path; what else an Ingress
+  asks is logged as ignored. The kubernetes platform's router follows an
+  Ingress's backend but not its canary annotations or TLS, so these scenarios
+  run on the other two.
 
   @prd=comprehensive-deployment-system/phase-9-canary-deployment-setup/apply-ingress-configuration-with-weight-support-a769
   Scenario: A canary Ingress takes its canary-weight of the host's requests to the canary pods
@@ -31,7 +33,7 @@ Feature: Ingress in front of the services, as ingress-nginx serves it
       And the manifests "k8s/ingress/tinyurl-tls.yaml" are applied
 
     @prd=comprehensive-deployment-system/phase-14-production-readiness/review-ingress-tls-configuration-e4ee
-    Scenario: The Ingress's TLS passes review: every host covered, a certificate for it from the CA, TLS 1.2+ only, HTTP redirected
+    Scenario: The Ingress's TLS passes review: every host covered, a certificate for it from the CA, HSTS, TLS 1.2+ only, HTTP redirected
       Then Ingress "tinyurl-secure" answers over HTTPS for its host with a certificate that the CA in Secret "cutover-ca" signs
       And the TLS configuration of Ingress "tinyurl-secure" passes review, trusting the CA in Secret "cutover-ca"
 

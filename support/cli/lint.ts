@@ -5,7 +5,7 @@
 import type { AnalysisTemplate } from '../analysis/model.ts';
 import type { HorizontalPodAutoscaler } from '../autoscaling/model.ts';
 import type { Certificate, Issuer, Secret } from '../ingress/certificates.ts';
-import { ingressServiceOf, type Ingress } from '../ingress/model.ts';
+import { ingressServiceOf, unservedOf, type Ingress } from '../ingress/model.ts';
 import { CUTOVER_KINDS } from '../manifests/kinds.ts';
 import { ManifestError, loadManifestFiles } from '../manifests/load.ts';
 import type { Service } from '../manifests/service.ts';
@@ -84,6 +84,7 @@ export function lintManifests(files: string[], catalog?: ImageCatalog): LintResu
   for (const { d, spec } of ofKind<Ingress>('Ingress')) {
     const backend = ingressServiceOf(spec);
     if (!services.has(backend)) warnings.push(`${where(d)} ingress ${spec.metadata.name}: backend Service "${backend}" is not in these files`);
+    for (const what of unservedOf(spec)) warnings.push(`${where(d)} ingress ${spec.metadata.name}: not served by the local and docker platforms: ${what}`);
     for (const t of spec.spec.tls) if (!tlsSecrets.has(t.secretName)) warnings.push(`${where(d)} ingress ${spec.metadata.name}: TLS Secret "${t.secretName}" is neither a Secret nor a Certificate's secretName in these files`);
   }
   const issuers = new Set(ofKind<Issuer>('Issuer', 'ClusterIssuer').map((x) => `${x.spec.kind}/${x.spec.metadata.name}`));

@@ -71,3 +71,24 @@ export function canaryShareOf(ingress: Ingress): number | undefined {
 export function sslRedirectOf(ingress: Ingress): boolean {
   return ingress.spec.tls.length > 0 && ingress.metadata.annotations[`${NGINX}/ssl-redirect`] !== 'false';
 }
+
+/** ingress-nginx's default HSTS header on HTTPS answers (its ConfigMap's hsts, hsts-max-age, hsts-include-subdomains). */
+export const NGINX_HSTS = 'max-age=31536000; includeSubDomains';
+
+/**
+ * What of an Ingress the local and docker platforms do not serve, said at
+ * apply and by lint: routing is by the first rule's first path (as the
+ * kubernetes platform's router reads it), and of ingress-nginx's canary
+ * annotations only the weight is honoured.
+ */
+export function unservedOf(ingress: Ingress): string[] {
+  const out: string[] = [];
+  const paths = ingress.spec.rules.flatMap((r, i) => r.http.paths.map((p, j) => ({ i, j, p })));
+  for (const { i, j, p } of paths.slice(1)) out.push(`spec.rules[${i}].http.paths[${j}] (${p.path} → ${p.backend.service.name}): only the first rule's first path is routed; every request goes to ${ingressServiceOf(ingress)}`);
+  const first = paths[0]?.p;
+  if (first && first.path !== '/') out.push(`spec.rules[0].http.paths[0].path ${first.path}: every path is routed, not only ${first.path}`);
+  for (const key of Object.keys(ingress.metadata.annotations)) {
+    if (/^nginx\.ingress\.kubernetes\.io\/canary-by-(header|header-value|header-pattern|cookie)$/.test(key)) out.push(`metadata.annotations.${key}: canary by header or cookie is not served; the canary takes its weight only`);
+  }
+  return out;
+}

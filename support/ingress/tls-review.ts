@@ -1,9 +1,9 @@
 // The review of an Ingress's TLS, made against what it serves, not only what
 // it says: every host it routes is in a tls entry; over HTTPS (a new
 // connection each time, the host sent as SNI) the certificate names the host,
-// is in its validity period and chains to the CA the clients trust; TLS 1.2
-// and 1.3 are accepted, 1.0 and 1.1 refused by the server; plain HTTP is
-// redirected to HTTPS for the same host and path.
+// is in its validity period and chains to the CA the clients trust; answers
+// carry HSTS; TLS 1.2 and 1.3 are accepted, 1.0 and 1.1 refused by the
+// server; plain HTTP is redirected to HTTPS for the same host and path.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -21,6 +21,8 @@ export interface TlsAnswer {
   validTo: string;
   /** What the service answered with (its X-App-Version). */
   version?: string;
+  /** The Strict-Transport-Security header, if any. */
+  hsts?: string;
 }
 
 /** One HTTPS request on a connection of its own, trusting only `ca`; rejects on a handshake or certificate problem. */
@@ -42,6 +44,7 @@ export function httpsGet(url: string, host: string, ca: string, path = '/', time
           validFrom: new Date(cert.valid_from).toISOString(),
           validTo: new Date(cert.valid_to).toISOString(),
           ...(typeof res.headers['x-app-version'] === 'string' ? { version: res.headers['x-app-version'] } : {}),
+          ...(typeof res.headers['strict-transport-security'] === 'string' ? { hsts: res.headers['strict-transport-security'] } : {}),
         }),
       );
     });
@@ -105,6 +108,9 @@ export async function reviewIngressTls(ingress: Ingress, addresses: { http: stri
       add(`${host}: HTTPS answered, the certificate verified against the CA`, answer.status < 500, `${answer.status} over ${answer.protocol} (${answer.cipher}), serial ${answer.serial}`);
       add(`${host}: the certificate names the host`, answer.subjectAltName.split(', ').some((n) => n === `DNS:${host}` || (n.startsWith('DNS:*.') && host.endsWith(n.slice(5)))), answer.subjectAltName || 'no subjectAltName');
       add(`${host}: the certificate is within its validity period`, Date.parse(answer.validFrom) <= now && now < Date.parse(answer.validTo), `${answer.validFrom} to ${answer.validTo}`);
+      // Browsers then refuse plain HTTP for the host: a downgrade needs more than a redirect stripped.
+      const maxAge = Number(/max-age=(\d+)/.exec(answer.hsts ?? '')?.[1] ?? 0);
+      add(`${host}: HTTPS answers carry HSTS (Strict-Transport-Security, max-age of at least 180 days)`, maxAge >= 180 * 86_400, answer.hsts ?? 'no Strict-Transport-Security header');
     } catch (err) {
       add(`${host}: HTTPS answered, the certificate verified against the CA`, false, (err as Error).message);
     }

@@ -90,6 +90,8 @@ export interface RouterOptions {
    * while there is none.
    */
   httpsRedirectPort?: () => number | undefined;
+  /** The Strict-Transport-Security value added to answers given over TLS (ingress-nginx's hsts, on by default); unset: none. */
+  hsts?: string;
 }
 
 export interface BackendStats {
@@ -567,6 +569,7 @@ export class ServiceRouter {
         this.outcome(b, status >= 500);
         const headers = { ...upstreamRes.headers };
         for (const h of HOP_BY_HOP) delete headers[h];
+        if (this.options.hsts !== undefined && (req.socket as { encrypted?: boolean }).encrypted) headers['strict-transport-security'] ??= this.options.hsts;
         res.writeHead(status, headers);
         upstreamRes.on('data', (chunk: Buffer) => (b.stats.bytesFromBackend += chunk.length));
         upstreamRes.pipe(res);

@@ -101,3 +101,18 @@ test('HTTPS from an issued certificate passes review; without ssl-redirect, or w
   lax.close();
   assert.deepEqual(laxChecks.filter((c) => !c.passed && /TLSv1 /.test(`${c.check} `)).map((c) => c.check), ['shop.example.test: TLSv1 refused']);
 });
+
+test('what an Ingress asks that the local platforms do not serve is said, not silently dropped', async () => {
+  const { unservedOf } = await import('../model.ts');
+  const spec = IngressSchema.parse({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'shop', annotations: { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary' } },
+    spec: { rules: [{ host: 'shop.example.test', http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 80 } } } }, { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+  });
+  assert.deepEqual(unservedOf(spec), [
+    'spec.rules[0].http.paths[1] (/ → web): only the first rule\'s first path is routed; every request goes to api',
+    'spec.rules[0].http.paths[0].path /api: every path is routed, not only /api',
+    'metadata.annotations.nginx.ingress.kubernetes.io/canary-by-header: canary by header or cookie is not served; the canary takes its weight only',
+  ]);
+});

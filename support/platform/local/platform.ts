@@ -21,7 +21,7 @@ import { Autoscaler, type ScaleTarget } from '../../autoscaling/autoscaler.ts';
 import { registerAutoscalerMetrics } from '../../autoscaling/metrics.ts';
 import type { HorizontalPodAutoscaler } from '../../autoscaling/model.ts';
 import { CertificateManager, type Certificate, type Issuer, type Secret } from '../../ingress/certificates.ts';
-import { canaryShareOf, ingressHostOf, ingressServiceOf, sslRedirectOf, type Ingress } from '../../ingress/model.ts';
+import { canaryShareOf, ingressHostOf, ingressServiceOf, NGINX_HSTS, sslRedirectOf, unservedOf, type Ingress } from '../../ingress/model.ts';
 import { TlsFront } from '../../ingress/tls-front.ts';
 import { CUTOVER_KINDS } from '../../manifests/kinds.ts';
 import { loadManifestFiles, type Ignored, type LoadedDocument } from '../../manifests/load.ts';
@@ -383,6 +383,7 @@ export class LocalPlatform implements Platform {
     }
     for (const spec of specs) {
       const name = spec.metadata.name;
+      for (const what of unservedOf(spec)) this.log(`ignored: Ingress ${name} ${what}`);
       const existing = this.ingresses.get(name);
       if (existing?.router && canaryShareOf(spec) !== undefined) throw new Error(`Ingress ${name}: a main Ingress cannot become a canary while it runs: delete it first`);
       const entry = existing ?? { spec };
@@ -394,6 +395,7 @@ export class LocalPlatform implements Platform {
           registry: this.registry,
           drainTimeoutMs: this.options.drainTimeoutMs ?? 10_000,
           httpsRedirectPort: () => (sslRedirectOf(entry.spec) ? entry.tls?.port : undefined),
+          hsts: NGINX_HSTS,
         });
         entry.router = router;
         const url = await router.listen();
