@@ -51,7 +51,7 @@ export interface AutoscalerSync {
 
 export interface AutoscalerEvent {
   at: string;
-  reason: 'SuccessfulRescale' | 'FailedRescale' | 'FailedGetResourceMetric' | 'FailedGetScale';
+  reason: 'SuccessfulRescale' | 'FailedRescale' | 'FailedGetResourceMetric' | 'FailedGetScale' | 'FailedComputeMetricsReplicas';
   message: string;
 }
 
@@ -104,9 +104,12 @@ export class Autoscaler {
   start(): void {
     const period = Math.max(250, this.seconds(SYNC_PERIOD_SECONDS));
     const tick = () => {
-      this.syncing = this.sync().finally(() => {
-        if (!this.closed) this.timer = setTimeout(tick, period);
-      });
+      // A sync that throws is an event, never an unhandled rejection: the loop goes on.
+      this.syncing = this.sync()
+        .catch((err: Error) => this.event('FailedComputeMetricsReplicas', `the HPA controller failed a sync: ${err.message}`))
+        .finally(() => {
+          if (!this.closed) this.timer = setTimeout(tick, period);
+        });
     };
     tick();
   }

@@ -55,6 +55,9 @@ export const CertificateSchema = z
 
 export type Certificate = z.output<typeof CertificateSchema>;
 
+/** The longest wait a Node timer takes (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
 
 /** A v1 Secret; a kubernetes.io/tls one must hold a certificate and the key that goes with it. */
@@ -225,13 +228,27 @@ export class CertificateManager {
     };
     this.event(name, 'Issued', `The certificate has been successfully issued (revision ${entry.status.revision}, serial ${issued.serial}, valid until ${notAfter.toISOString()}, renewal at ${renewal.toISOString()})`);
     this.options.onSecret?.(spec.spec.secretName);
+    this.scheduleRenewal(name, renewal.getTime());
+    return true;
+  }
+
+  /** Renews at `at`; a timer cannot wait more than about 24.8 days, so a longer wait is taken in steps. */
+  private scheduleRenewal(name: string, at: number): void {
+    const entry = this.certificates.get(name);
+    if (entry === undefined || this.closed) return;
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
+      if (Date.now() < at) return this.scheduleRenewal(name, at);
       entry.status = { ...entry.status, ready: false, message: 'Renewing certificate as renewal was scheduled' };
-      this.issue(name, true);
-    }, Math.max(0, renewal.getTime() - Date.now()));
+      try {
+        this.issue(name, true);
+      } catch (err) {
+        // Still served: the Secret keeps the certificate it has until a renewal succeeds.
+        entry.status = { ...entry.status, message: `renewal failed: ${(err as Error).message}` };
+        this.event(name, 'Failed', entry.status.message);
+      }
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
     entry.timer.unref();
-    return true;
   }
 
   private event(certificate: string, reason: CertificateEvent['reason'], message: string): void {

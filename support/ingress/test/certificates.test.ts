@@ -85,3 +85,13 @@ test('a Certificate whose issuer is missing, or whose CA Secret is, fails saying
   assert.deepEqual(issues(SecretSchema, secret(one.certPem, two.keyPem)), ['data.tls.crt: tls.key is not the key of the certificate in tls.crt (CN=x.test)']);
   assert.match(issues(SecretSchema, secret('not a cert', one.keyPem)).join(), /tls\.crt is not a PEM certificate/);
 });
+
+test('a renewal months away waits (a Node timer of more than 24.8 days would fire at once)', async () => {
+  const manager = new CertificateManager({ timeScale: 1 });
+  manager.apply({ secrets: [], issuers: [doc(IssuerSchema, 'Issuer', 'self', { selfSigned: {} })], certificates: [doc(CertificateSchema, 'Certificate', 'long', { secretName: 'long', dnsNames: ['long.test'], privateKey: { algorithm: 'ECDSA' }, issuerRef: { name: 'self' } })] });
+  await new Promise((r) => setTimeout(r, 100));
+  const s = manager.status('long');
+  assert.equal(s.revision, 1);
+  assert.equal(Date.parse(s.renewalTime as string) - Date.parse(s.notBefore as string), 1440 * 3_600_000, 'renewed when a third of 90 days is left');
+  manager.close();
+});
