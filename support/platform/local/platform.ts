@@ -448,10 +448,9 @@ export class LocalPlatform implements Platform {
       const canary = [...this.ingresses.values()].find((c) => canaryShareOf(c.spec) !== undefined && (ingressHostOf(c.spec) ?? '*') === host);
       // Weights in parts of 10 000: a canary-weight of 1 in a total of 1000 is kept exactly.
       const share = canary ? Math.round((canaryShareOf(canary.spec) ?? 0) * 10_000) : 0;
-      const groups = [{ name, weight: 10_000 - share, backends: serviceBackend(ingressServiceOf(spec)) }];
-      if (canary) groups.push({ name: canary.spec.metadata.name, weight: share, backends: serviceBackend(ingressServiceOf(canary.spec)) });
-      await router.setGroups(groups);
-      this.record(`ingress/${name}`, 'IngressRouted', groups.map((g) => `${g.weight / 100}% to Service ${ingressServiceOf(this.ingresses.get(g.name)?.spec ?? spec)}${g.backends.length === 0 ? ' (not applied: answered 503)' : ''}`).join(', '));
+      const routes = [{ ingress: spec, weight: 10_000 - share }, ...(canary ? [{ ingress: canary.spec, weight: share }] : [])].map((r) => ({ ...r, service: ingressServiceOf(r.ingress) }));
+      await router.setGroups(routes.map((r) => ({ name: r.ingress.metadata.name, weight: r.weight, backends: serviceBackend(r.service) })));
+      this.record(`ingress/${name}`, 'IngressRouted', routes.map((r) => `${r.weight / 100}% to Service ${r.service}${this.services.has(r.service) ? '' : ' (not applied: answered 503)'}`).join(', '));
     }
   }
 
@@ -864,7 +863,6 @@ export class LocalPlatform implements Platform {
     return [...this.services.keys()];
   }
 
-  /** The loopback URL where a Service listens. */
   /** Where a Service answers; for a main Ingress's name, where the ingress controller serves it (as on the kubernetes platform). */
   serviceUrl(name: string): string {
     const s = this.services.get(name);
