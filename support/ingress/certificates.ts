@@ -203,8 +203,12 @@ export class CertificateManager {
     const scale = this.options.timeScale;
     const duration = (parseDuration(spec.spec.duration) as number) * scale;
     const renewBefore = spec.spec.renewBefore !== undefined ? (parseDuration(spec.spec.renewBefore) as number) * scale : duration / 3;
-    const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const notAfter = new Date(notBefore.getTime() + Math.ceil(duration / 1000) * 1000);
+    // X.509 validity has whole seconds: rounded outward, it covers the scaled duration. The renewal is
+    // timed from the unrounded issue time: timed from the rounded end, a scaled renewBefore close to
+    // the duration could fall before the issue itself, and renew in a loop until the second turns.
+    const issuedAt = Date.now();
+    const notBefore = new Date(Math.floor(issuedAt / 1000) * 1000);
+    const notAfter = new Date(Math.ceil((issuedAt + duration) / 1000) * 1000);
     this.event(name, 'Issuing', entry.status.message.startsWith('Issuing') ? entry.status.message : 'Renewing certificate as renewal was scheduled');
     let issued;
     try {
@@ -214,7 +218,7 @@ export class CertificateManager {
     }
     const chain = signer ? `${issued.certPem}${signer.certPem}` : issued.certPem;
     this.secrets.set(spec.spec.secretName, { name: spec.spec.secretName, crt: chain, key: issued.keyPem, ca: signer?.certPem ?? issued.certPem });
-    const renewal = new Date(notAfter.getTime() - renewBefore);
+    const renewal = new Date(issuedAt + duration - renewBefore);
     entry.status = {
       name,
       secretName: spec.spec.secretName,
