@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds what the CI cluster runs, from upstream parts (no registry, no kind
 # node image here): containerd, runc and the CNI plugins from Debian; etcd,
-# the Kubernetes components and the Argo Rollouts controller from their Go
-# modules at the versions their go.mod files in ci/cluster/go/ pin; the pause
+# the Kubernetes components, the Argo Rollouts controller and Argo CD from
+# their Go modules at the versions their go.mod files in ci/cluster/go/ pin; the pause
 # image from ci/cluster/pause. Idempotent: binaries are kept in a cache folder
 # named after the pins, so a second run only checks.
 #
@@ -57,6 +57,23 @@ build_module argo-rollouts github.com/argoproj/argo-rollouts/cmd/rollouts-contro
 # The CRDs of the same version, from the module the controller was built from.
 crds="$(cd "$here/go/argo-rollouts" && go list -m -f '{{.Dir}}' github.com/argoproj/argo-rollouts)/manifests/crds"
 mkdir -p "$bin/argo-rollouts-crds" && cp "$crds"/*-crd.yaml "$bin/argo-rollouts-crds/"
+
+stage "Argo CD (github.com/argoproj/argo-cd/v3)"
+# One binary, every component (by the name it is started as); up.sh builds its image around it. Argo CD's
+# go.mod asks for Go 1.27, which the go command fetches from the module proxy as a toolchain module.
+argocd_version="$(cd "$here/go/argo-cd" && GOTOOLCHAIN=go1.27.3 go list -m -f '{{.Version}}' github.com/argoproj/argo-cd/v3)"
+if [ -x "$bin/argocd" ]; then echo "   cached: argocd"; else
+  (cd "$here/go/argo-cd" && GOTOOLCHAIN=go1.27.3 CGO_ENABLED=0 go build -trimpath \
+    -ldflags="-s -w -X github.com/argoproj/argo-cd/v3/common.version=${argocd_version#v} -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean" \
+    -o "$bin/argocd" github.com/argoproj/argo-cd/v3/cmd)
+fi
+# Its install manifest, from the module the binary was built from (what `kubectl apply -f .../install.yaml` applies),
+# and the scripts upstream's image has beside the binary (the repo server runs gpg and git through them).
+argocd_dir="$(cd "$here/go/argo-cd" && GOTOOLCHAIN=go1.27.3 go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"
+cp "$argocd_dir/manifests/install.yaml" "$bin/argocd-install.yaml"
+mkdir -p "$bin/argocd-scripts" # (module files keep no modes: made executable here)
+install -m 0755 "$argocd_dir/hack/gpg-wrapper.sh" "$argocd_dir/hack/git-verify-wrapper.sh" "$bin/argocd-scripts/"
+echo "$argocd_version" >"$bin/argocd-version"
 
 stage "pause image"
 [ -x "$bin/pause" ] || gcc -Os -static -Wall -Wextra -o "$bin/pause" "$here/pause/pause.c"

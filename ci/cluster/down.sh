@@ -3,7 +3,7 @@
 # are deleted through the API first (so the kubelet tears their sandboxes and
 # networks down), then every process is stopped by the PID it was started
 # with, then whatever a crash left is removed (containers, network
-# namespaces, the bridge, kube-proxy's rules, mounts, the state folder).
+# namespaces, the bridge, kube-proxy's rules and up.sh's, mounts, the state folder).
 # The build cache is kept. Safe to run when nothing is up.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -44,6 +44,7 @@ for pid in $(pgrep -f "containerd-shim.*-address $CLUSTER_RUN/" 2>/dev/null); do
 
 stage "network and files"
 [ -x "$bin/kube-proxy" ] && "$bin/kube-proxy" --cleanup >/dev/null 2>&1
+while iptables -D FORWARD -i cutover0 -o cutover0 -m comment --comment "cutover cluster: pod to pod" -j ACCEPT 2>/dev/null; do :; done
 for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns delete "$ns" 2>/dev/null; done
 ip link delete cutover0 2>/dev/null
 grep -E " ($CLUSTER_STATE|$CLUSTER_RUN)/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done

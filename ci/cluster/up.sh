@@ -3,7 +3,8 @@
 # ci/cluster/build.sh built: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, containerd (its own instance, not Docker's), kubelet,
 # kube-proxy (iptables mode) and the Argo Rollouts controller; loads the pause
-# and service images into containerd; waits for each part with a bound.
+# and service images into containerd, with Argo CD's images (installed by the GitOps
+# scenarios, not here); waits for each part with a bound.
 #
 #   bash ci/cluster/up.sh          then KUBECONFIG=$(bash ci/cluster/up.sh --kubeconfig)
 #                                  and PATH=$(bash ci/cluster/up.sh --bin):$PATH for its kubectl
@@ -141,6 +142,10 @@ stage "containerd"
 sysctl -qw net.ipv4.ip_forward=1
 modprobe br_netfilter 2>/dev/null || true
 sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null || echo "   (no br_netfilter: pod-to-Service traffic on the bridge may not be proxied)"
+# Pod to pod through a Service crosses the host's FORWARD chain (br_netfilter), whose policy dockerd
+# sets to DROP: traffic between pods of the bridge is accepted ahead of it (down.sh removes the rule).
+iptables -C FORWARD -i cutover0 -o cutover0 -m comment --comment "cutover cluster: pod to pod" -j ACCEPT 2>/dev/null \
+  || iptables -I FORWARD 1 -i cutover0 -o cutover0 -m comment --comment "cutover cluster: pod to pod" -j ACCEPT
 # Pods get no route out: the bridge is not masqueraded, and their resolver is their own loopback (no cluster DNS here).
 cat >"$CLUSTER_STATE/cni/10-cutover.conflist" <<EOF
 {"cniVersion": "0.4.0", "name": "cutover", "plugins": [
@@ -170,12 +175,28 @@ EOF
 start containerd containerd --config "$CLUSTER_STATE/containerd.toml"
 wait_for containerd 30 containerd ctr --address "$sock" version
 
-stage "images into containerd (pause, services)"
+stage "images into containerd (pause, Argo CD, services)"
 pause_dir="$(mktemp -d)"
 cp "$bin/pause" "$here/pause/Dockerfile" "$pause_dir/"
 # (the legacy builder's deprecation notice is shown only if the build fails)
 out="$(docker build -q -t cutover.invalid/pause:1 "$pause_dir" 2>&1)" || { echo "$out"; exit 1; }
 rm -rf "$pause_dir"
+# Argo CD's two images, around the binary build.sh made (skipped when they exist, made from this
+# build and Dockerfile: their label says which).
+if [ -x "$bin/argocd" ]; then
+  argocd_version="$(cat "$bin/argocd-version")"
+  argocd_build="$(basename "$bin")-$(sha256sum "$here/argocd/Dockerfile" | cut -c1-12)"
+  for target in argocd redis; do
+    tag="cutover/argocd:$argocd_version"
+    [ "$target" = argocd ] || tag="cutover/argocd-$target:$argocd_version"
+    [ "$(docker image inspect -f '{{index .Config.Labels "io.cutover.build"}}' "$tag" 2>/dev/null)" = "$argocd_build" ] && continue
+    argocd_dir="$(mktemp -d)"
+    cp -r "$bin/argocd" "$bin/argocd-scripts" "$here/argocd/Dockerfile" "$argocd_dir/"
+    out="$(docker build -q --target "$target" --label "io.cutover.build=$argocd_build" -t "$tag" "$argocd_dir" 2>&1)" || { rm -rf "$argocd_dir"; echo "$out"; exit 1; }
+    rm -rf "$argocd_dir"
+    echo "   built $tag"
+  done
+fi
 images=(cutover.invalid/pause:1 $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^(cutover/|argoproj/rollouts-demo:)' || true))
 echo "   ${#images[@]} images"
 docker save "${images[@]}" | ctr --address "$sock" -n k8s.io images import - >/dev/null
