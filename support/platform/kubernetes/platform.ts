@@ -435,6 +435,13 @@ export class KubernetesPlatform implements Platform {
     for (const obj of objects.sort((a, b) => rank(a) - rank(b))) await this.applyObject(obj);
   }
 
+  /** The scenario's namespace, made (and watched) now: for what deploys into it without the platform (an Argo CD Application). */
+  async ensureNamespace(): Promise<string> {
+    if (this.closed) throw new Error('the kubernetes platform has been shut down');
+    await this.start();
+    return this.namespace;
+  }
+
   /** Applies objects made in code (server-side, as applyFiles does); cluster-scoped ones are deleted at close. */
   async applyObjects(objects: Obj[]): Promise<void> {
     if (this.closed) throw new Error('the kubernetes platform has been shut down');
