@@ -4,6 +4,7 @@
 // every live scenario the same way before the process exits.
 import 'allure-cucumberjs';
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, Status } from '@cucumber/cucumber';
+import { ArgoCdEnvironment } from '../gitops/gitops.ts';
 import * as allure from 'allure-js-commons';
 import { pathToFileURL } from 'node:url';
 import { defaultPrdDir, prdIndex } from '../prd/parse.ts';
@@ -58,4 +59,6 @@ After(async function (this: CutoverWorld, { result }) {
 
 AfterAll(async function () {
   await Promise.allSettled([...live].map((s) => s.teardown()));
+  // Argo CD, shared by the run's GitOps scenarios: removed if this run installed it.
+  await ArgoCdEnvironment.close((line) => process.stderr.write(`  · ${line}\n`)).catch((err: Error) => process.stderr.write(`cutover: removing Argo CD: ${err.message}\n`));
 });

@@ -17,6 +17,7 @@ import type { PrdDocument } from '../prd/parse.ts';
 import type { LocalAlertmanager } from '../monitoring/alertmanager.ts';
 import type { TransferReport } from '../platform/docker/image-transfer.ts';
 import type { LocalRegistry } from '../platform/docker/registry.ts';
+import type { GitOpsScenario } from '../gitops/gitops.ts';
 import type { AlertReceivers } from '../fixtures/alert-receivers.ts';
 import type { PrometheusApi } from '../monitoring/prometheus-api.ts';
 import type { LiveSubscriber } from '../traffic/live-subscriber.ts';
@@ -82,6 +83,8 @@ export class CutoverWorld extends World<WorldParameters> {
   registry: { registry: LocalRegistry; pushes: Map<string, TransferReport> } | undefined;
   /** The Alertmanager the scenario's Prometheus sends alerts to, and the receivers it notifies. */
   alerting: { alertmanager: LocalAlertmanager; receivers: AlertReceivers } | undefined;
+  /** Argo CD and the scenario's Git server, repositories and Applications; the commits it pushed, newest last. */
+  gitops: { scenario: GitOpsScenario; pushes: { repository: string; commit: string; at: number; message: string }[] } | undefined;
   /** An Allure HTML report a scenario built, to be looked at. */
   reportDir: string | undefined;
   /** The scenario's tags at every level (set before its first step). */
