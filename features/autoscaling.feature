@@ -46,4 +46,4 @@ Feature: Horizontal pod autoscaling of the services
     @prd=comprehensive-deployment-system/phase-7-google-docs-service-deployment/configure-horizontal-pod-autoscaler-4552
     Examples: Google Docs
       | service | rate                   | probe |
-      | docs    | 80 requests per second | /     |
+      | docs    | 140 requests per second | /     |
