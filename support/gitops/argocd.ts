@@ -17,6 +17,7 @@ import type * as k8s from '@kubernetes/client-node';
 import axios, { type AxiosInstance } from 'axios';
 import { parseAllDocuments } from 'yaml';
 import { apiStatus, type KubeCluster } from '../platform/kubernetes/cluster.ts';
+import { connects } from '../platform/kubernetes/platform.ts';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -298,6 +299,12 @@ export class ArgoCdInstallation {
     const patched = await this.cluster.call('read Service argocd-server', () => this.cluster.core.readNamespacedService({ name: 'argocd-server', namespace: this.namespace }));
     const port = patched.spec?.ports?.find((p) => p.name === 'https' || p.port === 443)?.nodePort;
     if (port === undefined) throw new Error(`Service argocd-server has no NodePort for https: ${JSON.stringify(patched.spec?.ports)}`);
+    // A NodePort just made answers once kube-proxy has written its rules: refused until then.
+    const deadline = Date.now() + 30_000;
+    while (!(await connects(nodeAddress, port))) {
+      if (Date.now() > deadline) throw new Error(`the NodePort ${nodeAddress}:${port} of Service argocd-server refused connections for 30 s (is kube-proxy running?)`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
     return `https://${nodeAddress}:${port}`;
   }
 

@@ -917,7 +917,8 @@ export class KubernetesPlatform implements Platform {
   }
 }
 
-function connects(host: string, port: number): Promise<boolean> {
+/** Whether a TCP connection to host:port is accepted within a second. */
+export function connects(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: 1000 });
     const done = (ok: boolean) => {
