@@ -253,24 +253,13 @@ When('the {word} {string} is deleted from the namespace by hand', async function
   this.remembered.set('deleted by hand at', String(Date.now()));
 });
 
-async function waitForObject(world: CutoverWorld, kind: string, name: string, present: boolean, ms: number): Promise<number> {
-  const { scenario } = gitops(world);
-  const started = Date.now();
-  for (;;) {
-    const out = await kubectl(['get', kind.toLowerCase(), name, '-n', scenario.namespace, '--ignore-not-found', '-o', 'name'], 15_000);
-    if ((out !== '') === present) return Date.now() - started;
-    if (Date.now() - started > ms) throw new Error(`${kind} ${name} was ${present ? 'not there' : 'still there'} after ${ms} ms (application status: ${JSON.stringify(await Promise.all([...scenario.applications.keys()].map((n) => scenario.status(n).then((s) => `${n}: ${s.sync}/${s.health}`))))})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 Then('Argo CD has put the {word} {string} back within {duration}', async function (this: CutoverWorld, kind: string, name: string, ms: number) {
-  const afterMs = await waitForObject(this, kind, name, true, ms);
+  const afterMs = await gitops(this).scenario.waitForObject(kind, name, true, ms);
   await this.evidence.json(`${kind} ${name} put back (self-heal)`, { afterMs, deletedAt: this.remembered.get('deleted by hand at') });
 });
 
 Then('Argo CD has deleted the {word} {string} within {duration}', async function (this: CutoverWorld, kind: string, name: string, ms: number) {
-  const afterMs = await waitForObject(this, kind, name, false, ms);
+  const afterMs = await gitops(this).scenario.waitForObject(kind, name, false, ms);
   await this.evidence.json(`${kind} ${name} pruned`, { afterMs, push: lastPush(this) });
 });
 

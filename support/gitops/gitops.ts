@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { AlertReceivers, type ReceivedNotification } from '../fixtures/alert-receivers.ts';
 import { apiStatus, type KubeCluster } from '../platform/kubernetes/cluster.ts';
-import { type Application, reviewApplication, targetApplication } from './application.ts';
+import { type Application, targetApplication } from './application.ts';
 import { ArgoCdApi, ArgoCdInstallation, installManifestPath, type ArgoApplicationStatus, type InstallResult, type Obj, kubectl, readApplicationStatus } from './argocd.ts';
 import { GitServer } from './git-server.ts';
 
@@ -168,10 +168,10 @@ export class GitOpsScenario {
   }
 
   /** The Application's status as the cluster has it. */
-  async status(name: string): Promise<ArgoApplicationStatus & { raw: unknown }> {
+  async status(name: string): Promise<ArgoApplicationStatus> {
     const app = this.application(name);
     const raw = await this.cluster.call(`read Application ${app.name}`, () => this.cluster.custom.getNamespacedCustomObject({ ...APPS, namespace: this.env.installation.namespace, name: app.name }));
-    return { ...readApplicationStatus(raw as Parameters<typeof readApplicationStatus>[0]), raw };
+    return readApplicationStatus(raw as Parameters<typeof readApplicationStatus>[0]);
   }
 
   /**
@@ -201,8 +201,18 @@ export class GitOpsScenario {
     await kubectl(['patch', 'application', app.name, '-n', this.env.installation.namespace, '--type', 'json', '-p', '[{"op": "remove", "path": "/spec/syncPolicy/automated"}]'], 30_000);
   }
 
-  review(name: string) {
-    return reviewApplication(this.application(name).spec);
+  /** Polls every second until an object of the scenario's namespace is there (or gone); ms it took. */
+  async waitForObject(kind: string, name: string, present: boolean, timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    for (;;) {
+      const out = await kubectl(['get', kind.toLowerCase(), name, '-n', this.namespace, '--ignore-not-found', '-o', 'name'], 15_000);
+      if ((out !== '') === present) return Date.now() - started;
+      if (Date.now() - started > timeoutMs) {
+        const apps = await Promise.all([...this.applications.keys()].map((n) => this.status(n).then((s) => `${n}: ${s.sync}/${s.health}`)));
+        throw new Error(`${kind} ${name} was ${present ? 'not there' : 'still there'} after ${timeoutMs} ms (applications: ${apps.join(', ')})`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 
   /**
