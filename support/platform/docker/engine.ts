@@ -1,6 +1,7 @@
 // The Docker Engine API over its Unix socket, the few calls the docker
 // platform makes (API 1.41, Docker 20.10+). Every call is bounded in time; a
 // daemon that stops answering is an error that says so, never a hang.
+import path from 'node:path';
 import { Agent, request } from 'undici';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -269,6 +270,35 @@ export class DockerEngine {
     }
   }
 
+  /**
+   * A file of an image, read without running it: from a container that is created, never
+   * started, and removed (`docker create` + `docker cp`). A symbolic link is followed
+   * (os-release is one). Undefined when the image has no such file.
+   */
+  async readImageFile(image: string, file: string): Promise<Buffer | undefined> {
+    const created = await this.call<{ Id: string }>('POST', `/containers/create?name=cutover-read-${process.pid}-${Date.now()}`, {
+      Image: image,
+      Cmd: ['/cutover-never-started'],
+      Labels: { 'io.cutover.purpose': 'read a file of the image' },
+      HostConfig: { NetworkMode: 'none' },
+    });
+    try {
+      let target = file;
+      for (let hops = 0; hops < 8; hops++) {
+        const res = await request(`http://docker/v1.41/containers/${created.Id}/archive?path=${encodeURIComponent(target)}`, { dispatcher: this.agent, method: 'GET', headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+        const body = Buffer.from(await res.body.arrayBuffer());
+        if (res.statusCode === 404) return undefined;
+        if (res.statusCode >= 400) throw httpError('GET', `/containers/…/archive?path=${target}`, res.statusCode, body.toString());
+        const entry = firstTarEntry(body);
+        if (entry.type !== 'symlink') return entry.data;
+        target = entry.link.startsWith('/') ? entry.link : path.posix.join(path.posix.dirname(target), entry.link);
+      }
+      throw new DockerEngineError(`${image}: ${file} is a chain of more than 8 symbolic links`, 0);
+    } finally {
+      await this.remove(created.Id);
+    }
+  }
+
   /** Tags an image under another name (`docker tag`). */
   async tag(image: string, repo: string, tag: string): Promise<void> {
     await this.call('POST', `/images/${encodeURIComponent(image)}/tag?repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`, undefined, { text: true });
@@ -338,4 +368,25 @@ export function socketFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   if (host === undefined || host === '') return DEFAULT_DOCKER_SOCKET;
   if (!host.startsWith('unix://')) throw new Error(`DOCKER_HOST=${host}: the docker platform reaches the daemon over a Unix socket (unix:///var/run/docker.sock)`);
   return host.slice('unix://'.length);
+}
+
+type TarEntry = { type: 'file'; data: Buffer } | { type: 'symlink'; link: string };
+
+/** The first entry of a tar archive (ustar; the Engine's archive of one file), past any PAX extended headers. */
+export function firstTarEntry(tar: Buffer): TarEntry {
+  let at = 0;
+  for (;;) {
+    if (tar.length < at + 512) throw new Error(`the tar archive (${tar.length} bytes) has no entry header at byte ${at}`);
+    const field = (offset: number, length: number) => tar.subarray(at + offset, at + offset + length).toString('latin1').replace(/\0.*$/s, '');
+    const size = parseInt(field(124, 12).trim() || '0', 8);
+    const type = field(156, 1);
+    if (type === 'x' || type === 'g') {
+      at += 512 + Math.ceil(size / 512) * 512;
+      continue;
+    }
+    if (type === '2') return { type: 'symlink', link: field(157, 100) };
+    if (type !== '0' && type !== '') throw new Error(`the archive's first entry is of tar type "${type}", not a file`);
+    if (tar.length < at + 512 + size) throw new Error(`the archive ends inside its first file (${size} bytes announced)`);
+    return { type: 'file', data: tar.subarray(at + 512, at + 512 + size) };
+  }
 }

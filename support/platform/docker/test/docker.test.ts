@@ -122,3 +122,14 @@ test('containers and networks of a run that was killed are removed at the next s
     await engine.removeNetwork(network);
   }
 });
+
+test('a file of an image is read without running it, through a symbolic link, and no container stays', { skip }, async () => {
+  const osRelease = await engine.readImageFile(IMAGE, '/etc/os-release'); // a link to ../usr/lib/os-release
+  assert.match(osRelease?.toString() ?? '', /^ID=debian$/m);
+  const status = await engine.readImageFile(IMAGE, '/var/lib/dpkg/status');
+  assert.match(status?.toString() ?? '', /^Package: dpkg$/m);
+  assert.equal(await engine.readImageFile(IMAGE, '/no/such/file'), undefined);
+  await assert.rejects(engine.readImageFile('cutover/nosuch:v9', '/etc/os-release'), /No such image|404/);
+  const left = await engine.containers('io.cutover.purpose');
+  assert.deepEqual(left, []);
+});
