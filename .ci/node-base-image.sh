@@ -18,7 +18,22 @@ rootfs="$work/rootfs"
 echo "   debootstrap bookworm ($(date +%T))"
 debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
   || { tail -20 "$work/debootstrap.log"; exit 1; }
-rm -f "$rootfs"/var/cache/apt/archives/*.deb
+# debootstrap takes the release as it was at its last point release; Debian's security
+# and stable updates since then are applied too, as the real image has them (the image scan,
+# features/vulnerabilities.feature, finds any that are missing). apt runs in the rootfs as root.
+cat >"$rootfs/etc/apt/sources.list" <<'SOURCES'
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SOURCES
+echo "   security and stable updates ($(date +%T))"
+mount -t proc proc "$rootfs/proc"
+trap 'umount "$rootfs/proc" 2>/dev/null; rm -rf "$work"' EXIT
+chroot "$rootfs" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Options::=--force-confold upgrade' >"$work/upgrade.log" 2>&1 \
+  || { tail -20 "$work/upgrade.log"; exit 1; }
+echo "   packages updated: $(grep -c '^Setting up' "$work/upgrade.log" || true)"
+umount "$rootfs/proc"
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
 node_bin=$(command -v node)
 node_prefix=$(dirname "$(dirname "$(readlink -f "$node_bin")")")
 mkdir -p "$rootfs/usr/local/bin" "$rootfs/usr/local/include" "$rootfs/usr/local/lib/node_modules"
