@@ -1,0 +1,175 @@
+// Dependency vulnerability checks of the Go programs cutover runs (helm, the
+// registry, the CI cluster's Kubernetes, etcd, Argo Rollouts and Argo CD):
+// govulncheck in binary mode, which reads the modules and the Go version a
+// program was built with and the functions it contains, against the Go
+// vulnerability database. No advisory service can be reached from here, so the
+// database is golang.org/x/vulndb at a pinned version, fetched as a module and
+// indexed by its own indexdb command. A vulnerability whose vulnerable function
+// is in the program is "called": that is what fails a check. One in a package or
+// module the program has, whose function it does not contain, is reported only.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const GO_VULNDB_MODULE = 'golang.org/x/vulndb';
+/** The database's version: its pseudo-version says when it was taken (here 2026-11-05). */
+export const GO_VULNDB_VERSION = 'v0.0.0-20261105234957-e22db6528018';
+export const GOVULNCHECK_VERSION = 'v1.9.0';
+export const GO_VULN_TOOLS_HINT = `go install golang.org/x/vuln/cmd/govulncheck@${GOVULNCHECK_VERSION} ${GO_VULNDB_MODULE}/cmd/indexdb@${GO_VULNDB_VERSION} (.ci/run does)`;
+
+export interface GoVulnDb {
+  dir: string;
+  module: string;
+  /** When the pinned database was taken (from its pseudo-version). */
+  takenAt: string;
+  entries: number;
+}
+
+/** A Go tool on PATH or in $(go env GOPATH)/bin. */
+export function goTool(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  const gopath = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8', timeout: 30_000 }).stdout?.trim();
+  if (gopath) dirs.push(path.join(gopath, 'bin'));
+  return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
+}
+
+function takenAt(version: string): string {
+  const m = /-(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)-[0-9a-f]{12}$/.exec(version);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` : 'unknown';
+}
+
+/** The pinned database, indexed once per machine (in the temp folder, named after its version). */
+export function goVulnDb(version = GO_VULNDB_VERSION): GoVulnDb {
+  const dir = path.join(os.tmpdir(), `cutover-govulndb-${version}`);
+  const module = `${GO_VULNDB_MODULE}@${version}`;
+  const count = () => fs.readdirSync(path.join(dir, 'ID')).filter((f) => f.endsWith('.json')).length;
+  if (fs.existsSync(path.join(dir, 'index', 'modules.json'))) return { dir, module, takenAt: takenAt(version), entries: count() };
+  const indexdb = goTool('indexdb');
+  if (!indexdb) throw new Error(`indexdb is not installed: ${GO_VULN_TOOLS_HINT}`);
+  const dl = spawnSync('go', ['mod', 'download', '-json', module], { encoding: 'utf8', timeout: 600_000, cwd: os.tmpdir(), env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  if (dl.error || dl.status !== 0) throw new Error(`go mod download ${module} failed: ${dl.error?.message ?? `${dl.stdout} ${dl.stderr}`.trim()}`);
+  const source = path.join((JSON.parse(dl.stdout) as { Dir: string }).Dir, 'data', 'osv');
+  // Written beside, then renamed: a run stopped half-way leaves no half database behind the name.
+  const partial = fs.mkdtempSync(`${dir}.partial-`);
+  const r = spawnSync(indexdb, ['-vulns', source, '-out', path.join(partial, 'db')], { encoding: 'utf8', timeout: 300_000 });
+  if (r.error || r.status !== 0) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    throw new Error(`indexdb -vulns ${source} failed: ${r.error?.message ?? r.stderr.trim()}`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(path.join(partial, 'db'), dir);
+  fs.rmSync(partial, { recursive: true, force: true });
+  return { dir, module, takenAt: takenAt(version), entries: count() };
+}
+
+export type FindingLevel = 'called' | 'imported' | 'required';
+
+export interface GoFinding {
+  id: string;
+  aliases: string[];
+  summary: string;
+  /** The module ("stdlib" for Go's standard library) and the version the program has. */
+  module: string;
+  version: string;
+  fixed: string | undefined;
+  level: FindingLevel;
+  /** For a called one: the vulnerable functions the program contains (at most 5). */
+  functions: string[];
+}
+
+export interface GoProgramScan {
+  program: string;
+  file: string;
+  goVersion: string;
+  modules: number;
+  findings: GoFinding[];
+}
+
+/** The JSON values of govulncheck's stream (pretty-printed objects, one after another). */
+export function jsonStream(text: string): Record<string, unknown>[] {
+  const values: Record<string, unknown>[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' && --depth === 0) values.push(JSON.parse(text.slice(start, i + 1)) as Record<string, unknown>);
+  }
+  return values;
+}
+
+interface Frame {
+  module: string;
+  version?: string;
+  package?: string;
+  function?: string;
+  receiver?: string;
+}
+
+const RANK: Record<FindingLevel, number> = { required: 0, imported: 1, called: 2 };
+
+/** Reads govulncheck's JSON output into one finding per vulnerability, at the deepest level seen. */
+export function goFindings(stream: Record<string, unknown>[]): { goVersion: string; modules: number; findings: GoFinding[] } {
+  const osv = new Map<string, { summary?: string; aliases?: string[] }>();
+  let goVersion = 'unknown';
+  let modules = 0;
+  const byId = new Map<string, GoFinding>();
+  for (const value of stream) {
+    if (value.SBOM) {
+      const sbom = value.SBOM as { go_version?: string; modules?: unknown[] };
+      goVersion = sbom.go_version ?? goVersion;
+      modules = sbom.modules?.length ?? 0;
+    }
+    if (value.osv) {
+      const entry = value.osv as { id: string; summary?: string; aliases?: string[] };
+      osv.set(entry.id, entry);
+    }
+    if (value.finding) {
+      const f = value.finding as { osv: string; fixed_version?: string; trace: Frame[] };
+      const top = f.trace[0];
+      if (!top) continue;
+      const level: FindingLevel = top.function ? 'called' : top.package ? 'imported' : 'required';
+      const known = byId.get(f.osv);
+      const finding: GoFinding = known ?? { id: f.osv, aliases: [], summary: '', module: top.module, version: top.version ?? '', fixed: f.fixed_version, level, functions: [] };
+      if (RANK[level] > RANK[finding.level]) finding.level = level;
+      if (top.function && finding.functions.length < 5) {
+        const name = `${top.package ?? top.module}.${top.receiver ? `${top.receiver.replace(/^\*/, '')}.` : ''}${top.function}`;
+        if (!finding.functions.includes(name)) finding.functions.push(name);
+      }
+      byId.set(f.osv, finding);
+    }
+  }
+  const findings = [...byId.values()].map((f) => ({ ...f, summary: osv.get(f.id)?.summary ?? '', aliases: osv.get(f.id)?.aliases ?? [] }));
+  findings.sort((a, b) => RANK[b.level] - RANK[a.level] || a.id.localeCompare(b.id));
+  return { goVersion, modules, findings };
+}
+
+/** govulncheck -mode=binary over one program, bounded at 5 minutes. */
+export function scanGoProgram(file: string, db: GoVulnDb, govulncheck = goTool('govulncheck')): GoProgramScan {
+  if (!govulncheck) throw new Error(`govulncheck is not installed: ${GO_VULN_TOOLS_HINT}`);
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);
+  const r = spawnSync(govulncheck, ['-db', `file://${db.dir}`, '-mode=binary', '-format', 'json', file], { encoding: 'utf8', timeout: 300_000, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw new Error(`govulncheck ${file}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`govulncheck ${file} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  return { program: path.basename(file), file, ...goFindings(jsonStream(r.stdout)) };
+}
+
+/** The Go programs in a folder (executables with Go's build information; others, like the pause image's C program, are left out). */
+export function goProgramsIn(dir: string): string[] {
+  const magic = Buffer.from('\xff Go buildinf:', 'latin1');
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(dir, e.name))
+    .filter((file) => (fs.statSync(file).mode & 0o111) !== 0 && fs.readFileSync(file).includes(magic))
+    .sort();
+}
