@@ -11,7 +11,7 @@ import { Daemon } from '../../process/daemon.ts';
 import type { DockerEngine } from './engine.ts';
 import { splitImage, TransferProgress, type TransferReport } from './image-transfer.ts';
 
-export const REGISTRY_INSTALL_HINT = 'build it with `go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2` (.ci/run does) and put $(go env GOPATH)/bin on PATH, or set CUTOVER_REGISTRY_BIN';
+export const REGISTRY_INSTALL_HINT = 'build it in ci/tools/registry with `GOTOOLCHAIN=go1.27.3 go build -o $(go env GOPATH)/bin/registry github.com/distribution/distribution/v3/cmd/registry` (.ci/run does) and put $(go env GOPATH)/bin on PATH, or set CUTOVER_REGISTRY_BIN';
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
