@@ -43,8 +43,10 @@ test('the nightly runs every platform at real durations with k6, one Allure repo
   assert.match(features, /config view --raw --flatten --minify' > "\$RUNNER_TEMP\/kubeconfig"\s+chmod 600 "\$RUNNER_TEMP\/kubeconfig"\s+echo "KUBECONFIG=\$RUNNER_TEMP\/kubeconfig" >> "\$GITHUB_ENV"/);
   assert.match(features, /up\.sh --bin >> "\$GITHUB_PATH"/);
   assert.match(features, /go install "helm\.sh\/helm\/v4\/cmd\/helm@\$\{HELM_VERSION\}"/);
-  // The docker leg pushes the images to a registry built from its Go module.
-  assert.match(features, /go install "github\.com\/distribution\/distribution\/v3\/cmd\/registry@\$\{REGISTRY_VERSION\}"/);
+  // The docker leg pushes the images to a registry built from its Go module (in ci/tools/registry, its vulnerable dependencies raised);
+  // every leg scans helm and the registry for known vulnerabilities with govulncheck.
+  assert.match(features, /cd ci\/tools\/registry && go build -o "\$\(go env GOPATH\)\/bin\/registry" github\.com\/distribution\/distribution\/v3\/cmd\/registry/);
+  assert.match(features, /go install "golang\.org\/x\/vuln\/cmd\/govulncheck@\$\{GOVULNCHECK_VERSION\}"/);
   assert.match(features, /--profile kubernetes --tags "not @feature:chaos or @on-cluster"[\s\S]*features\/helm-blue-green\.feature/);
   assert.ok(nightly.jobs.features.steps.some((s: { run?: string; if?: string }) => s.run?.includes('ci/cluster/down.sh') && s.if?.includes('always()')), 'the cluster is taken down whatever happened');
   const report = nightly.jobs.report;
