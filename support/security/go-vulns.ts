@@ -11,6 +11,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
+import { parseYamlDocument } from '../manifests/load.ts';
 
 export const GO_VULNDB_MODULE = 'golang.org/x/vulndb';
 /** The database's version: its pseudo-version says when it was taken (here 2026-11-05). */
@@ -172,4 +174,49 @@ export function goProgramsIn(dir: string): string[] {
     .map((e) => path.join(dir, e.name))
     .filter((file) => (fs.statSync(file).mode & 0o111) !== 0 && fs.readFileSync(file).includes(magic))
     .sort();
+}
+
+export const AcceptedVulnerabilitiesSchema = z.array(
+  z.strictObject({
+    id: z.string().regex(/^GO-\d{4}-\d+$/, 'a Go vulnerability id (GO-YYYY-NNNN)'),
+    /** The programs (file names) it is accepted in. */
+    programs: z.array(z.string().min(1)).min(1),
+    reason: z.string().min(20, 'why it is acceptable, in a sentence or more'),
+    accepted_by: z.string().min(3, 'who accepted it (name and role)'),
+    until: z.iso.date('the date (YYYY-MM-DD) after which it is no longer accepted'),
+  }),
+);
+export type AcceptedVulnerability = z.infer<typeof AcceptedVulnerabilitiesSchema>[number];
+
+/** A list of accepted vulnerabilities; a malformed one fails with file, line and field. */
+export function readAcceptedVulnerabilities(file: string): AcceptedVulnerability[] {
+  return parseYamlDocument(fs.readFileSync(file, 'utf8'), file, AcceptedVulnerabilitiesSchema, `${file} is not a list of accepted vulnerabilities`, (m) => new Error(m));
+}
+
+export interface AcceptanceVerdict {
+  /** Called findings no acceptance covers: these fail. */
+  open: (GoFinding & { program: string })[];
+  accepted: (GoFinding & { program: string; acceptance: AcceptedVulnerability })[];
+  /** Acceptances past their date (what they covered is open again). */
+  expired: AcceptedVulnerability[];
+  /** Acceptances that cover nothing in these programs: the list must say what is true today. */
+  stale: AcceptedVulnerability[];
+}
+
+/** Sorts the called findings of these scans into accepted and open, by a list of acceptances, on a day. */
+export function applyAcceptances(scans: GoProgramScan[], acceptances: AcceptedVulnerability[], today = new Date().toISOString().slice(0, 10)): AcceptanceVerdict {
+  const verdict: AcceptanceVerdict = { open: [], accepted: [], expired: acceptances.filter((a) => a.until < today), stale: [] };
+  const used = new Set<AcceptedVulnerability>();
+  for (const scan of scans) {
+    for (const finding of scan.findings.filter((f) => f.level === 'called')) {
+      const acceptance = acceptances.find((a) => a.id === finding.id && a.programs.includes(scan.program) && a.until >= today);
+      if (acceptance) {
+        used.add(acceptance);
+        verdict.accepted.push({ ...finding, program: scan.program, acceptance });
+      } else verdict.open.push({ ...finding, program: scan.program });
+    }
+  }
+  const scanned = new Set(scans.map((s) => s.program));
+  verdict.stale = acceptances.filter((a) => !used.has(a) && a.until >= today && a.programs.some((p) => scanned.has(p)));
+  return verdict;
 }

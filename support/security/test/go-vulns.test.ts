@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
-import { goFindings, jsonStream } from '../go-vulns.ts';
+import { applyAcceptances, goFindings, jsonStream, readAcceptedVulnerabilities, type GoProgramScan } from '../go-vulns.ts';
 
 // govulncheck -format json writes pretty-printed objects one after another (protocol v1.0.0).
 const STREAM = `{
@@ -35,4 +38,39 @@ test('govulncheck JSON: one finding per vulnerability, at the deepest level reac
   );
   assert.equal(findings[0]?.summary, 'HTTP/2 server memory exhaustion due to "Trailer" headers {in} net/http');
   assert.deepEqual(findings[0]?.aliases, ['CVE-2026-1']);
+});
+
+test('acceptances: a called finding accepted for a program until a date; expired, stale and malformed ones', (t) => {
+  const { findings } = goFindings(jsonStream(STREAM));
+  const scans: GoProgramScan[] = [
+    { program: 'kube-apiserver', file: '/bin/kube-apiserver', goVersion: 'go1.27.3', modules: 2, findings },
+    { program: 'kubelet', file: '/bin/kubelet', goVersion: 'go1.27.3', modules: 2, findings },
+  ];
+  const base = { reason: 'no fixed version exists; the cluster serves 127.0.0.1 only', accepted_by: 'A. Person (SRE)' };
+  const verdict = applyAcceptances(
+    scans,
+    [
+      { id: 'GO-2026-6603', programs: ['kube-apiserver'], until: '2027-01-31', ...base },
+      { id: 'GO-2026-6603', programs: ['kubelet'], until: '2026-11-30', ...base },
+      { id: 'GO-2026-9999', programs: ['kubelet'], until: '2027-01-31', ...base },
+      { id: 'GO-2026-8888', programs: ['helm'], until: '2027-01-31', ...base },
+    ],
+    '2026-12-07',
+  );
+  assert.deepEqual(verdict.accepted.map((f) => `${f.program} ${f.id}`), ['kube-apiserver GO-2026-6603']);
+  assert.deepEqual(verdict.open.map((f) => `${f.program} ${f.id}`), ['kubelet GO-2026-6603'], 'its acceptance expired; imported and required ones never fail');
+  assert.deepEqual(verdict.expired.map((a) => `${a.programs.join()} ${a.until}`), ['kubelet 2026-11-30']);
+  assert.deepEqual(verdict.stale.map((a) => a.id), ['GO-2026-9999'], 'one for a program not scanned is not stale');
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-accepted-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'accepted.yaml');
+  fs.writeFileSync(file, ['- id: GO-2026-6603', '  programs: [kubelet]', '  reason: no fixed version exists in any release', '  accepted_by: A. Person (SRE)', '  until: 2027-01-31', '- id: CVE-2026-1', '  programs: []', '  reason: short', '  accepted_by: A. Person', '  until: soon', ''].join('\n'));
+  assert.throws(() => readAcceptedVulnerabilities(file), (err: Error) => {
+    assert.match(err.message, /accepted\.yaml:6 \[1\]\.id: a Go vulnerability id \(GO-YYYY-NNNN\)/);
+    assert.match(err.message, /accepted\.yaml:7 \[1\]\.programs: /);
+    assert.match(err.message, /accepted\.yaml:8 \[1\]\.reason: why it is acceptable/);
+    assert.match(err.message, /accepted\.yaml:10 \[1\]\.until: the date/);
+    return true;
+  });
 });
