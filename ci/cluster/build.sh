@@ -25,6 +25,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# Every Go program here is built with Go 1.27.3, the toolchain the go command fetches from the module
+# proxy: the vulnerability check (features/vulnerabilities.feature) found that Go 1.26.8's standard
+# library has vulnerabilities that programs call (net/http, fixed in 1.26.9), and Argo CD needs 1.27.
+export GOTOOLCHAIN=go1.27.3
+# The binaries keep their symbol table (-w drops only the debug information): govulncheck reads from it
+# which functions a program contains; without it every function of a package it has counts as called.
+# The wrappers in go/ raise golang.org/x/{net,crypto,text,sys} (and Argo CD's klauspost/compress) past
+# the versions that check found vulnerable in what the upstream releases pin.
+
 bin="$(cluster_bin_dir)"
 mkdir -p "$bin"
 build_module() { # <folder under ci/cluster/go> <package>... (BUILD_LDFLAGS: extra -ldflags)
@@ -32,13 +41,13 @@ build_module() { # <folder under ci/cluster/go> <package>... (BUILD_LDFLAGS: ext
   local missing=()
   for pkg in "$@"; do [ -x "$bin/$(basename "$pkg")" ] || missing+=("$pkg"); done
   [ ${#missing[@]} -eq 0 ] && { echo "   cached: ${*##*/}"; return; }
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w ${BUILD_LDFLAGS:-}" -o "$bin/" "${missing[@]}")
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="-w ${BUILD_LDFLAGS:-}" -o "$bin/" "${missing[@]}")
 }
 
 stage "etcd (go.etcd.io/etcd/server/v3)"
 # The module's main package is its root, so go build would call it "server".
 if [ -x "$bin/etcd" ]; then echo "   cached: etcd"; else
-  (cd "$here/go/etcd" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$bin/etcd" go.etcd.io/etcd/server/v3)
+  (cd "$here/go/etcd" && CGO_ENABLED=0 go build -trimpath -ldflags='-w' -o "$bin/etcd" go.etcd.io/etcd/server/v3)
 fi
 
 stage "Kubernetes components (k8s.io/kubernetes)"
@@ -60,16 +69,16 @@ mkdir -p "$bin/argo-rollouts-crds" && cp "$crds"/*-crd.yaml "$bin/argo-rollouts-
 
 stage "Argo CD (github.com/argoproj/argo-cd/v3)"
 # One binary, every component (by the name it is started as); up.sh builds its image around it. Argo CD's
-# go.mod asks for Go 1.27, which the go command fetches from the module proxy as a toolchain module.
-argocd_version="$(cd "$here/go/argo-cd" && GOTOOLCHAIN=go1.27.3 go list -m -f '{{.Version}}' github.com/argoproj/argo-cd/v3)"
+# go.mod asks for Go 1.27 (GOTOOLCHAIN above).
+argocd_version="$(cd "$here/go/argo-cd" && go list -m -f '{{.Version}}' github.com/argoproj/argo-cd/v3)"
 if [ -x "$bin/argocd" ]; then echo "   cached: argocd"; else
-  (cd "$here/go/argo-cd" && GOTOOLCHAIN=go1.27.3 CGO_ENABLED=0 go build -trimpath \
-    -ldflags="-s -w -X github.com/argoproj/argo-cd/v3/common.version=${argocd_version#v} -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean" \
+  (cd "$here/go/argo-cd" && CGO_ENABLED=0 go build -trimpath \
+    -ldflags="-w -X github.com/argoproj/argo-cd/v3/common.version=${argocd_version#v} -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean" \
     -o "$bin/argocd" github.com/argoproj/argo-cd/v3/cmd)
 fi
 # Its install manifest, from the module the binary was built from (what `kubectl apply -f .../install.yaml` applies),
 # and the scripts upstream's image has beside the binary (the repo server runs gpg and git through them).
-argocd_dir="$(cd "$here/go/argo-cd" && GOTOOLCHAIN=go1.27.3 go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"
+argocd_dir="$(cd "$here/go/argo-cd" && go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"
 cp "$argocd_dir/manifests/install.yaml" "$bin/argocd-install.yaml"
 mkdir -p "$bin/argocd-scripts" # (module files keep no modes: made executable here)
 install -m 0755 "$argocd_dir/hack/gpg-wrapper.sh" "$argocd_dir/hack/git-verify-wrapper.sh" "$bin/argocd-scripts/"
