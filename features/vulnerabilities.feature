@@ -50,4 +50,5 @@ Feature: Known vulnerabilities in what cutover deploys and runs
 
     @kubernetes
     Scenario: The CI cluster's Kubernetes, etcd, Argo Rollouts and Argo CD call no known vulnerability
-      Then the Go programs of the CI cluster contain no function with a known vulnerability
+      # A vulnerability with no fixed version, or one only a newer Kubernetes brings, is accepted there for a reason, until a date.
+      Then the Go programs of the CI cluster contain no function with a known vulnerability, but those accepted in "ci/cluster/accepted-vulnerabilities.yaml"
