@@ -43,7 +43,7 @@ export class HelmCli {
     private readonly options: { kubeconfig?: string; cwd: string; log: (line: string) => void; binary?: string },
   ) {
     const binary = options.binary ?? helmBinary();
-    if (binary === undefined) throw new Error(`helm was not found (CUTOVER_HELM_BIN, PATH, ~/go/bin): build it with "go install ${HELM_MODULE}", as .ci/run does`);
+    if (binary === undefined) throw new Error(`helm was not found (CUTOVER_HELM_BIN, PATH, ~/go/bin): build it with "GOTOOLCHAIN=go1.27.3 go install ${HELM_MODULE}", as .ci/run does (Go 1.26.8's net/http has known vulnerabilities)`);
     this.binary = binary;
   }
 

@@ -18,7 +18,7 @@ export const GO_VULNDB_MODULE = 'golang.org/x/vulndb';
 /** The database's version: its pseudo-version says when it was taken (here 2026-11-05). */
 export const GO_VULNDB_VERSION = 'v0.0.0-20261105234957-e22db6528018';
 export const GOVULNCHECK_VERSION = 'v1.9.0';
-export const GO_VULN_TOOLS_HINT = `go install golang.org/x/vuln/cmd/govulncheck@${GOVULNCHECK_VERSION} ${GO_VULNDB_MODULE}/cmd/indexdb@${GO_VULNDB_VERSION} (.ci/run does)`;
+export const GO_VULN_TOOLS_HINT = `GOTOOLCHAIN=go1.27.3 go install golang.org/x/vuln/cmd/govulncheck@${GOVULNCHECK_VERSION}, then the same for ${GO_VULNDB_MODULE}/cmd/indexdb@${GO_VULNDB_VERSION} (.ci/run does)`;
 
 export interface GoVulnDb {
   dir: string;

@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { HelmCli, helmBinary } from '../cli.ts';
 
 const binary = helmBinary();
-const skip = binary === undefined && !process.env.CI ? 'helm is not built (go install helm.sh/helm/v4/cmd/helm@v4.3.2)' : false;
+const skip = binary === undefined && !process.env.CI ? 'helm is not built (GOTOOLCHAIN=go1.27.3 go install helm.sh/helm/v4/cmd/helm@v4.3.2)' : false;
 const chart = 'k8s/helm/monitoring-web-service';
 const values = [`${chart}/values-prod.yaml`, 'k8s/helm/values-single-node.yaml'];
 
