@@ -1,9 +1,8 @@
 // Known vulnerabilities in what cutover deploys and runs: the Debian packages
 // of the images, and the modules and Go version of the Go programs.
-import { spawnSync } from 'node:child_process';
 import { Then } from '@cucumber/cucumber';
 import { DockerEngine } from '../support/platform/docker/engine.ts';
-import { applyAcceptances, goProgramsIn, goTool, goVulnDb, GO_VULN_TOOLS_HINT, readAcceptedVulnerabilities, scanGoProgram, type GoProgramScan } from '../support/security/go-vulns.ts';
+import { applyAcceptances, ciClusterGoPrograms, goCheckReport, goProgramFile, goVulnDb, readAcceptedVulnerabilities, scanGoProgram, type GoProgramScan } from '../support/security/go-vulns.ts';
 import { scanImage } from '../support/security/image-scan.ts';
 import { commaList } from '../support/vocabulary/parse.ts';
 import type { CutoverWorld } from '../support/world/world.ts';
@@ -49,22 +48,7 @@ async function checkGoPrograms(world: CutoverWorld, what: string, files: string[
     scans.push(scan);
   }
   const verdict = applyAcceptances(scans, acceptances);
-  const lines = [`Go vulnerability database: ${db.module} (${db.entries} entries, taken ${db.takenAt}); govulncheck -mode=binary`];
-  if (acceptedIn) lines.push(`accepted vulnerabilities: ${acceptedIn} (${acceptances.length} entries)`);
-  lines.push('');
-  for (const s of scans) {
-    lines.push(`${s.program}  ${s.file}  built with ${s.goVersion}, ${s.modules} modules`);
-    for (const f of s.findings) {
-      const acceptance = verdict.accepted.find((a) => a.program === s.program && a.id === f.id)?.acceptance;
-      lines.push(`  ${(acceptance ? 'accepted' : f.level).padEnd(8)} ${f.id} ${f.aliases.join(' ')}  ${f.module}@${f.version} → ${f.fixed ?? 'no fix'}  ${f.summary}`);
-      if (f.functions.length > 0) lines.push(`           contains ${f.functions.join(', ')}`);
-      if (acceptance) lines.push(`           accepted by ${acceptance.accepted_by} until ${acceptance.until}: ${acceptance.reason}`);
-    }
-    if (s.findings.length === 0) lines.push('  no known vulnerability');
-  }
-  for (const a of verdict.expired) lines.push(`expired acceptance: ${a.id} (${a.programs.join(', ')}) until ${a.until}`);
-  for (const a of verdict.stale) lines.push(`stale acceptance (covers nothing found): ${a.id} (${a.programs.join(', ')})`);
-  await world.evidence.text(`Go vulnerability check: ${what}`, lines.join('\n'));
+  await world.evidence.text(`Go vulnerability check: ${what}`, goCheckReport(db, scans, verdict, acceptedIn ? { file: acceptedIn, entries: acceptances.length } : undefined));
   const passed = scans.length > 0 && verdict.open.length === 0 && verdict.stale.length === 0;
   await world.evidence.verify(
     `Go vulnerability check: ${what}`,
@@ -82,25 +66,16 @@ async function checkGoPrograms(world: CutoverWorld, what: string, files: string[
   );
 }
 
-/** govulncheck over the named Go programs (on PATH or in $(go env GOPATH)/bin): none contains a function a known vulnerability is in. */
+/** govulncheck over the named Go programs, found as cutover finds them when it runs them: none contains a function a known vulnerability is in. */
 Then('the Go programs {string} contain no function with a known vulnerability', async function (this: CutoverWorld, names: string) {
-  const files = commaList(names).map((name) => {
-    const file = goTool(name);
-    if (!file) throw new Error(`${name} is not installed (PATH, $(go env GOPATH)/bin); the README's "Tools" says how .ci/run builds it (${GO_VULN_TOOLS_HINT} for the scanner)`);
-    return file;
-  });
-  await checkGoPrograms(this, names, files);
+  await checkGoPrograms(this, names, commaList(names).map(goProgramFile));
 });
 
 /**
  * The same over every Go program of the CI cluster (the folder `bash ci/cluster/up.sh --bin` names: Kubernetes, etcd,
- * Argo Rollouts, Argo CD), but for what ci/cluster/accepted-vulnerabilities.yaml accepts, each for a reason until a date.
+ * Argo Rollouts, Argo CD), but for what the file accepts, each for a reason until a date.
  */
 Then('the Go programs of the CI cluster contain no function with a known vulnerability, but those accepted in {string}', async function (this: CutoverWorld, acceptedIn: string) {
-  const r = spawnSync('bash', ['ci/cluster/up.sh', '--bin'], { encoding: 'utf8', timeout: 60_000 });
-  const dir = r.stdout.trim();
-  if (r.status !== 0 || dir === '') throw new Error(`bash ci/cluster/up.sh --bin failed: ${r.stderr.trim()}`);
-  const files = goProgramsIn(dir);
-  if (files.length === 0) throw new Error(`${dir} holds no Go program: build the cluster with bash ci/cluster/build.sh`);
+  const { dir, files } = ciClusterGoPrograms();
   await checkGoPrograms(this, `the CI cluster (${dir})`, files, acceptedIn);
 });

@@ -12,7 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { HELM_MODULE, helmBinary } from '../helm/cli.ts';
 import { parseYamlDocument } from '../manifests/load.ts';
+import { REGISTRY_INSTALL_HINT, registryBinary } from '../platform/docker/registry.ts';
 
 export const GO_VULNDB_MODULE = 'golang.org/x/vulndb';
 /** The database's version: its pseudo-version says when it was taken (here 2026-11-05). */
@@ -219,4 +221,49 @@ export function applyAcceptances(scans: GoProgramScan[], acceptances: AcceptedVu
   const scanned = new Set(scans.map((s) => s.program));
   verdict.stale = acceptances.filter((a) => !used.has(a) && a.until >= today && a.programs.some((p) => scanned.has(p)));
   return verdict;
+}
+
+/**
+ * The file of a Go program cutover runs, found as cutover finds it when it runs it (helm through
+ * helmBinary, the registry through registryBinary), so that the check reads the very program that runs.
+ */
+export function goProgramFile(name: string): string {
+  const locate: Record<string, () => { found: string | undefined; hint: string }> = {
+    helm: () => ({ found: helmBinary(), hint: `GOTOOLCHAIN=go1.27.3 go install ${HELM_MODULE}` }),
+    registry: () => ({ found: registryBinary(), hint: REGISTRY_INSTALL_HINT }),
+  };
+  const { found, hint } = locate[name]?.() ?? { found: goTool(name), hint: 'it is not one cutover runs' };
+  if (!found) throw new Error(`${name} is not installed: ${hint}`);
+  // A command found on PATH is named, not given as a file: govulncheck reads a file.
+  return found.includes('/') ? found : (goTool(found) ?? found);
+}
+
+/** Every Go program of the CI cluster: the folder `bash ci/cluster/up.sh --bin` names (Kubernetes, etcd, Argo Rollouts, Argo CD). */
+export function ciClusterGoPrograms(root = process.cwd()): { dir: string; files: string[] } {
+  const r = spawnSync('bash', [path.join(root, 'ci/cluster/up.sh'), '--bin'], { encoding: 'utf8', timeout: 60_000 });
+  const dir = r.stdout?.trim() ?? '';
+  if (r.status !== 0 || dir === '') throw new Error(`bash ci/cluster/up.sh --bin failed: ${r.stderr?.trim() ?? r.error?.message}`);
+  const files = fs.existsSync(dir) ? goProgramsIn(dir) : [];
+  if (files.length === 0) throw new Error(`${dir} holds no Go program: build the cluster with bash ci/cluster/build.sh`);
+  return { dir, files };
+}
+
+/** The evidence of a check: each program, each finding at its level (or accepted, with why), then expired and stale acceptances. */
+export function goCheckReport(db: GoVulnDb, scans: GoProgramScan[], verdict: AcceptanceVerdict, accepted?: { file: string; entries: number }): string {
+  const lines = [`Go vulnerability database: ${db.module} (${db.entries} entries, taken ${db.takenAt}); govulncheck -mode=binary`];
+  if (accepted) lines.push(`accepted vulnerabilities: ${accepted.file} (${accepted.entries} entries)`);
+  lines.push('');
+  for (const s of scans) {
+    lines.push(`${s.program}  ${s.file}  built with ${s.goVersion}, ${s.modules} modules`);
+    for (const f of s.findings) {
+      const acceptance = verdict.accepted.find((a) => a.program === s.program && a.id === f.id)?.acceptance;
+      lines.push(`  ${(acceptance ? 'accepted' : f.level).padEnd(8)} ${f.id} ${f.aliases.join(' ')}  ${f.module}@${f.version} → ${f.fixed ?? 'no fix'}  ${f.summary}`);
+      if (f.functions.length > 0) lines.push(`           contains ${f.functions.join(', ')}`);
+      if (acceptance) lines.push(`           accepted by ${acceptance.accepted_by} until ${acceptance.until}: ${acceptance.reason}`);
+    }
+    if (s.findings.length === 0) lines.push('  no known vulnerability');
+  }
+  for (const a of verdict.expired) lines.push(`expired acceptance: ${a.id} (${a.programs.join(', ')}) until ${a.until}`);
+  for (const a of verdict.stale) lines.push(`stale acceptance (covers nothing found): ${a.id} (${a.programs.join(', ')})`);
+  return lines.join('\n');
 }
