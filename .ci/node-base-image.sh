@@ -28,7 +28,7 @@ deb http://deb.debian.org/debian-security bookworm-security main
 SOURCES
 echo "   security and stable updates ($(date +%T))"
 mount -t proc proc "$rootfs/proc"
-trap 'umount "$rootfs/proc" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'umount "$rootfs/proc" 2>/dev/null || true; rm -rf "$work"' EXIT  # (errexit applies in a trap: the umount must not stop it)
 chroot "$rootfs" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Options::=--force-confold upgrade' >"$work/upgrade.log" 2>&1 \
   || { tail -20 "$work/upgrade.log"; exit 1; }
 echo "   packages updated: $(grep -c '^Setting up' "$work/upgrade.log" || true)"
